@@ -1,0 +1,136 @@
+# Baton: build, run and test.  `make help` lists the targets.
+#
+# Toolchain: Debian's gcc/binutils build freestanding x86_64 code directly.
+# On another OS, point these at an x86_64-elf- cross toolchain, e.g.
+#   make CC=x86_64-elf-gcc LD=x86_64-elf-ld OBJCOPY=x86_64-elf-objcopy
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+LD ?= ld
+OBJCOPY ?= objcopy
+OBJDUMP ?= objdump
+NM ?= nm
+HOSTCC ?= gcc
+
+# Machine for `make run`/`make debug`; KVM=auto uses /dev/kvm when usable.
+SMP ?= 4
+MEM ?= 256M
+KVM ?= auto
+RUN ?=
+DEBUG ?= 0
+export SMP MEM KVM RUN
+
+BUILD := build
+ARCH := x86_64
+
+CFLAGS := -std=gnu11 -ffreestanding -fno-builtin -nostdlib \
+	-mno-red-zone -mcmodel=kernel -mno-sse -mno-mmx -mno-sse2 -mno-80387 \
+	-fno-pic -fno-pie -fno-stack-protector -fcf-protection=none \
+	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-unwind-tables \
+	-fno-tree-loop-distribute-patterns -g \
+	-Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wundef \
+	-I. -MMD -MP
+ifeq ($(DEBUG),1)
+CFLAGS += -Og
+else
+CFLAGS += -O2
+endif
+ASFLAGS := -I. -g -MMD -MP
+LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T linker.ld
+
+KERNEL_C := $(wildcard kernel/*.c) $(wildcard arch/$(ARCH)/*.c) $(wildcard lib/*.c) \
+	$(wildcard tests/guest/*.c)
+KERNEL_S := boot/multiboot2.S boot/entry.S $(wildcard arch/$(ARCH)/*.S)
+KERNEL_OBJS := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/k/%.o,$(KERNEL_S))
+
+INITRD_FILES := $(wildcard user/files/*)
+
+# Host unit tests: each tests/host/test_X.c is one cmocka program, linked
+# with every lib/ file except string.c (the host libc provides those).
+HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wundef -I. \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+HOST_LIB := $(filter-out lib/string.c,$(wildcard lib/*.c))
+HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
+
+.PHONY: all iso run test test-build clean deps help
+all: iso
+
+help:
+	@echo "make run      boot Baton in QEMU (SMP=$(SMP) MEM=$(MEM) KVM=$(KVM) RUN=\"prog args\")"
+	@echo "make test     host unit tests and guest test suites"
+	@echo "make iso      build $(BUILD)/baton.iso"
+	@echo "make clean    remove $(BUILD)/"
+
+# V=1 shows full command lines.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+$(BUILD)/k/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/k/%.o: %.S
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(CC) $(ASFLAGS) -c $< -o $@
+
+$(BUILD)/kernel.elf: $(KERNEL_OBJS) linker.ld
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) $(LDFLAGS) -o $@ $(KERNEL_OBJS)
+
+$(BUILD)/kernel.asm: $(BUILD)/kernel.elf
+	$(Q)$(OBJDUMP) -S -d $< > $@
+
+$(BUILD)/kernel.sym: $(BUILD)/kernel.elf
+	$(Q)$(NM) -n $< > $@
+
+$(BUILD)/initrd.tar: $(INITRD_FILES)
+	@rm -rf $(BUILD)/initrd && mkdir -p $(BUILD)/initrd
+	@$(if $(Q),echo "  TAR     $@")
+	$(Q)cp $(INITRD_FILES) $(BUILD)/initrd/
+	$(Q)tar --format=ustar --owner=0 --group=0 --sort=name --mtime=@0 \
+		-cf $@ -C $(BUILD)/initrd $(notdir $(INITRD_FILES))
+
+ISO_INPUTS := $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/kernel.asm $(BUILD)/initrd.tar \
+	boot/grub.cfg tools/mkiso
+
+$(BUILD)/baton.iso: $(ISO_INPUTS)
+	@$(if $(Q),echo "  ISO     $@")
+	$(Q)tools/mkiso $@ ""
+
+# `run` and `test` first install what is missing, then build (a second
+# make, so nothing is compiled before the compiler is there).
+iso: deps
+	@$(MAKE) --no-print-directory $(BUILD)/baton.iso
+
+deps:
+	@tools/install-deps
+
+run: deps
+	@$(MAKE) --no-print-directory $(ISO_INPUTS)
+	@if [ -n "$$RUN" ]; then \
+		tools/mkiso $(BUILD)/run.iso "run=\"$$RUN\"" && iso=$(BUILD)/run.iso; \
+	else \
+		$(MAKE) --no-print-directory $(BUILD)/baton.iso && iso=$(BUILD)/baton.iso; \
+	fi; \
+	tools/qemu-run $$iso
+
+$(BUILD)/host/%: tests/host/%.c $(HOST_LIB) $(wildcard lib/*.h)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $<")
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $< $(HOST_LIB) -lcmocka -o $@
+
+test: deps
+	@$(MAKE) --no-print-directory test-build
+	@tools/runtests
+
+test-build: $(ISO_INPUTS) $(HOST_TESTS)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(KERNEL_OBJS:.o=.d)

@@ -1,0 +1,110 @@
+/*
+ * Small per-CPU operations the portable kernel asks of the hardware:
+ * the interrupt flag, halting, power-off and the cycle counter.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/irq.h"
+#include "arch/x86_64/x86.h"
+#include "kernel/arch.h"
+#include "kernel/cpu.h"
+
+void intr_enable(void)
+{
+	__asm__ volatile("sti" : : : "memory");
+}
+
+void intr_disable(void)
+{
+	__asm__ volatile("cli" : : : "memory");
+}
+
+bool intr_enabled(void)
+{
+	return read_rflags() & RFLAGS_IF;
+}
+
+/* sti takes effect after the next instruction, so "sti; hlt" cannot miss
+ * an interrupt that arrives between the two. */
+void cpu_idle_wait(void)
+{
+	__asm__ volatile("sti; hlt" : : : "memory");
+}
+
+void cpu_halt_forever(void)
+{
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+void cpu_relax(void)
+{
+	__asm__ volatile("pause" : : : "memory");
+}
+
+uint64_t arch_cycles(void)
+{
+	return rdtsc();
+}
+
+/* QEMU's isa-debug-exit device (tools/qemu-run adds it at port 0xf4)
+ * ends QEMU with status (v << 1) | 1.  On a machine without it the write
+ * is ignored and we halt. */
+#define DEBUG_EXIT_PORT 0xf4
+
+void arch_poweroff(int status)
+{
+	intr_disable();
+	outl(DEBUG_EXIT_PORT, (uint32_t)status);
+	cpu_halt_forever();
+}
+
+void arch_trigger_exception(int kind)
+{
+	switch (kind) {
+	case 0:
+		__asm__ volatile("ud2");
+		break;
+	default:
+		*(volatile uint64_t *)0xdead0000ul = 1;	/* unmapped: page fault */
+		break;
+	}
+}
+
+/* GS base holds the address of this CPU's struct cpu, whose first field
+ * points at itself, so one load of %gs:0 finds it. */
+void cpu_set_local(struct cpu *c)
+{
+	c->self = c;
+	wrmsr(MSR_GS_BASE, (uint64_t)c);
+	wrmsr(MSR_KERNEL_GS_BASE, 0);
+}
+
+struct cpu *this_cpu(void)
+{
+	struct cpu *c;
+
+	__asm__ volatile("mov %%gs:0, %0" : "=r"(c));
+	return c;
+}
+
+/* No other CPU runs yet (the SMP issue sends a stop IPI here). */
+void arch_stop_other_cpus(void)
+{
+}
+
+void arch_cpu_init(int id)
+{
+	gdt_init_cpu(id);
+	if (id == 0)
+		idt_init();
+	idt_load();
+}
+
+void irq_init(void)
+{
+	pic_init();
+	uart_enable_input();
+}

@@ -1,0 +1,47 @@
+/*
+ * The small interface the portable kernel needs from the architecture.
+ * Implemented in arch/<arch>/; nothing in kernel/ includes an arch header.
+ */
+#ifndef KERNEL_ARCH_H
+#define KERNEL_ARCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Early console devices, usable before anything else is initialised. */
+void uart_init(void);
+void uart_putc(char c);
+void vga_init(void);
+void vga_putc(char c);
+
+/* This CPU's descriptor tables (GDT, TSS, IDT); id indexes cpus[]. */
+void arch_cpu_init(int id);
+/* Interrupt controllers and device interrupts (serial input). */
+void irq_init(void);
+
+/* Interrupt flag.  intr_save() returns whether interrupts were on. */
+void intr_enable(void);
+void intr_disable(void);
+bool intr_enabled(void);
+
+/* Wait for the next interrupt with interrupts on. */
+void cpu_idle_wait(void);
+/* Stop this CPU for good (interrupts off). */
+void cpu_halt_forever(void) __attribute__((noreturn));
+/* Spin-wait hint: pause under TCG leaves the translated block. */
+void cpu_relax(void);
+
+/* Ends the machine.  Under QEMU the exit status is `status`
+ * (tools/qemu-run maps it back from isa-debug-exit's (v << 1) | 1). */
+void arch_poweroff(int status) __attribute__((noreturn));
+
+/* Timestamp counter (cycles, or instructions under -icount). */
+uint64_t arch_cycles(void);
+
+/* Deliberately raise a CPU exception (for the harness self-test). */
+void arch_trigger_exception(int kind);
+
+/* Stops every other CPU (IPI) so a panic report is not interleaved. */
+void arch_stop_other_cpus(void);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * Per-CPU data.  Each CPU reaches its own struct cpu through this_cpu()
+ * (the GS base on x86).  The struct is cache-line aligned so that no two
+ * CPUs ever write the same line through it.
+ *
+ * Legend for the fields (after OpenBSD's cpu.h):
+ *   [I] immutable after the CPU is started
+ *   [o] owned by this CPU: read and written only by it, interrupts off
+ *   [a] accessed atomically by any CPU
+ */
+#ifndef KERNEL_CPU_H
+#define KERNEL_CPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kernel/param.h"
+
+struct cpu {
+	struct cpu *self;	/* [I] first field: arch code loads it via GS */
+	int id;			/* [I] index in cpus[] */
+	uint32_t apic_id;	/* [I] interrupt controller's id for this CPU */
+	int noff;		/* [o] depth of push_off() nesting */
+	bool intena;		/* [o] interrupts were on before the first push_off() */
+	bool online;		/* [a] set once the CPU runs kernel code */
+} __attribute__((aligned(64)));
+
+extern struct cpu cpus[NCPU];
+extern int ncpu;		/* CPUs online */
+
+/* Returns the calling CPU's block.  Only meaningful with interrupts off
+ * or the thread pinned, or the answer may be stale at once. */
+struct cpu *this_cpu(void);
+int cpu_id(void);
+
+/* Points this CPU's per-CPU register at c (arch). */
+void cpu_set_local(struct cpu *c);
+
+/* Interrupt-off nesting, as in xv6: push_off() disables interrupts and
+ * pop_off() restores them only when the outermost push_off() is undone. */
+void push_off(void);
+void pop_off(void);
+
+#endif

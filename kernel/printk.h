@@ -1,0 +1,12 @@
+#ifndef KERNEL_PRINTK_H
+#define KERNEL_PRINTK_H
+
+#include <stdarg.h>
+
+/* Formats (lib/fmt.c) to every console: serial and VGA. */
+int printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int vprintk(const char *fmt, va_list ap);
+/* Writes raw bytes to the consoles (no formatting). */
+void console_write(const char *s, unsigned long n);
+
+#endif

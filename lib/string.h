@@ -1,0 +1,23 @@
+/*
+ * Freestanding string and memory functions shared by the kernel, user
+ * programs and host tests.  The kernel and user space link lib/string.c;
+ * host tests get the same names from the host's C library, so these
+ * prototypes match the standard ones exactly.
+ */
+#ifndef LIB_STRING_H
+#define LIB_STRING_H
+
+#include <stddef.h>
+
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strchr(const char *s, int c);
+char *strrchr(const char *s, int c);
+
+#endif

@@ -1,0 +1,20 @@
+/* Every in-kernel test function, listed in tests/guest/tests.c. */
+#ifndef TESTS_GUEST_H
+#define TESTS_GUEST_H
+
+void test_pmm_alloc_free(void);
+void test_pmm_no_double_handout(void);
+void test_pmm_exhaustion(void);
+void test_vm_map_walk_unmap(void);
+void test_vm_bad_arguments(void);
+void test_vm_address_space(void);
+void test_kmalloc_sizes(void);
+void test_kmalloc_churn(void);
+void test_printk_format(void);
+void test_initrd_lookup(void);
+void test_initrd_corrupt(void);
+void test_selftest_fail(void);
+void test_selftest_exception(void);
+void test_selftest_hang(void);
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * The table of in-kernel tests, run by kernel/ktest.c when Baton boots
+ * with `test` on its command line.  One line per test: suite, name,
+ * function.  Explicit-only tests run only when named (test=selftest).
+ */
+#include "kernel/ktest.h"
+#include "tests/guest/guest.h"
+
+const struct ktest ktests[] = {
+	{ "pmm", "alloc_free", test_pmm_alloc_free, false },
+	{ "pmm", "no_double_handout", test_pmm_no_double_handout, false },
+	{ "pmm", "exhaustion", test_pmm_exhaustion, false },
+	{ "vm", "map_walk_unmap", test_vm_map_walk_unmap, false },
+	{ "vm", "bad_arguments", test_vm_bad_arguments, false },
+	{ "vm", "address_space", test_vm_address_space, false },
+	{ "kmalloc", "sizes", test_kmalloc_sizes, false },
+	{ "kmalloc", "churn", test_kmalloc_churn, false },
+	{ "printk", "format", test_printk_format, false },
+	{ "initrd", "lookup", test_initrd_lookup, false },
+	{ "initrd", "corrupt", test_initrd_corrupt, false },
+	{ "selftest", "fail", test_selftest_fail, true },
+	{ "selftest", "exception", test_selftest_exception, true },
+	{ "selftest", "hang", test_selftest_hang, true },
+};
+
+const int nktests = sizeof(ktests) / sizeof(ktests[0]);

@@ -1,0 +1,139 @@
+"""Boot a Baton ISO in QEMU: the one place that knows QEMU's flags.
+
+Used by `make run` (through tools/qemu-run), `make test` and `make bench`.
+
+Exit status of a run: the guest's power-off status.  The guest writes v to
+the isa-debug-exit port, QEMU exits with (v << 1) | 1, and we undo that.  An
+even QEMU status means it stopped without a power-off (a triple fault under
+-no-reboot exits 0): reported as NO_POWEROFF.  A timeout is TIMEOUT.
+"""
+import os
+import re
+import subprocess
+import sys
+import threading
+
+TIMEOUT = 124
+NO_POWEROFF = 125
+
+# Printed by the kernel once serial input is enabled (kernel/main.c).
+READY = re.compile(rb"baton: \d+ MiB free")
+
+
+def kvm_usable(build):
+    """/dev/kvm can exist and still fail (nested virtualisation here aborts
+    setting an MSR), so probe once: a paused QEMU with KVM that is still
+    alive after 2 s works.  The answer is cached in build/kvm-probe."""
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return False
+    cache = os.path.join(build, "kvm-probe")
+    if os.path.exists(cache):
+        with open(cache) as f:
+            return f.read().strip() == "1"
+    try:
+        subprocess.run(["qemu-system-x86_64", "-enable-kvm", "-cpu", "host", "-machine", "pc",
+                        "-m", "16", "-S", "-display", "none", "-monitor", "none", "-serial",
+                        "none", "-nodefaults"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=2)
+        ok = False
+    except subprocess.TimeoutExpired:
+        ok = True
+    os.makedirs(build, exist_ok=True)
+    with open(cache, "w") as f:
+        f.write("1\n" if ok else "0\n")
+    return ok
+
+
+def qemu_args(iso, smp="4", mem="256M", kvm="auto", interactive=False, extra=(), build="build"):
+    if kvm == "auto":
+        kvm = "1" if kvm_usable(build) else "0"
+    accel = ["-enable-kvm", "-cpu", "host"] if kvm == "1" else ["-accel", "tcg", "-cpu", "max"]
+    if interactive:
+        # Multiplexed with the QEMU monitor (Ctrl-A c; Ctrl-A x quits);
+        # signal=off passes Ctrl-C to Baton instead of killing QEMU.
+        console = ["-chardev", "stdio,id=con,mux=on,signal=off", "-serial", "chardev:con",
+                   "-mon", "chardev=con"]
+    else:
+        console = ["-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con"]
+    return (["qemu-system-x86_64", "-cdrom", iso, "-boot", "d", "-smp", str(smp), "-m", mem]
+            + accel + ["-display", "none", "-no-reboot"] + console
+            + ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"] + list(extra))
+
+
+def decode_status(rc):
+    if rc % 2 == 1:
+        return (rc - 1) // 2
+    return NO_POWEROFF
+
+
+def run_piped(args, stdin_data, out, timeout=None):
+    """Runs QEMU with serial output copied to `out` (a binary stream) and
+    `stdin_data` (bytes) written to the serial line only once the kernel
+    says its input is ready.  Bytes sent earlier would sit in the UART
+    while GRUB initialises it and be dropped when GRUB clears the FIFO.
+    Returns (status, output bytes)."""
+    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    captured = bytearray()
+    fed = threading.Event()
+
+    def feed():
+        try:
+            if stdin_data:
+                proc.stdin.write(stdin_data)
+                proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass
+
+    def pump():
+        while True:
+            chunk = proc.stdout.read1(4096)
+            if not chunk:
+                break
+            captured.extend(chunk)
+            if out is not None:
+                out.write(chunk)
+                out.flush()
+            if not fed.is_set() and READY.search(captured):
+                fed.set()
+                threading.Thread(target=feed, daemon=True).start()
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    try:
+        rc = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        reader.join(5)
+        return TIMEOUT, bytes(captured)
+    reader.join(5)
+    return decode_status(rc), bytes(captured)
+
+
+def main(argv):
+    if len(argv) < 2:
+        print("usage: tools/qemu-run ISO [extra QEMU args]", file=sys.stderr)
+        return 2
+    env = os.environ
+    timeout = float(env["TIMEOUT"]) if env.get("TIMEOUT") else None
+    interactive = sys.stdin.isatty()
+    args = qemu_args(argv[1], env.get("SMP") or "4", env.get("MEM") or "256M",
+                     env.get("KVM") or "auto", interactive, argv[2:], env.get("BUILD", "build"))
+    if interactive:
+        try:
+            rc = subprocess.run(args, timeout=timeout).returncode
+            status = decode_status(rc)
+        except subprocess.TimeoutExpired:
+            status = TIMEOUT
+    else:
+        status, _ = run_piped(args, sys.stdin.buffer.read(), sys.stdout.buffer, timeout)
+    if status == TIMEOUT:
+        print(f"qemu-run: QEMU killed after {timeout:g}s (timeout)", file=sys.stderr)
+    elif status == NO_POWEROFF:
+        print("qemu-run: QEMU stopped without a power-off (triple fault, reset or QEMU error)",
+              file=sys.stderr)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,226 @@
+"""Baton's test runner: host unit tests, then guest suites in QEMU.
+
+Every test prints one result line; the last line is `N passed, M failed`,
+and the exit status is non-zero if anything failed.
+
+Guest runs boot an ISO whose kernel command line selects tests (`test`,
+`test=suite,...`), read TAP from the serial line, and treat a panic, a
+hang (timeout), a missing plan, missing results or an unexpected exit
+status as failures, saying which.  The harness also checks itself: runs
+that must fail (a failing check, a kernel exception, a hang) have to be
+reported as failures, or the harness is broken.
+
+Usage: tools/runtests [-k SUBSTRING] [-j JOBS] [--list]
+Logs: build/test/<run>.log
+"""
+import argparse
+import concurrent.futures
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qemu_run  # noqa: E402
+
+BUILD = os.environ.get("BUILD", "build")
+OUT = os.path.join(BUILD, "test")
+PANIC_STATUS = 99          # kernel/panic.h PANIC_EXIT_STATUS
+TAP_LINE = re.compile(r"^(ok|not ok) (\d+) - (.*)$")
+PLAN = re.compile(r"^1\.\.(\d+)$")
+
+
+class Result:
+    def __init__(self, name, ok, why=""):
+        self.name, self.ok, self.why = name, ok, why
+
+
+def parse_tap(text):
+    """Returns (planned or None, [(ok, name)])."""
+    planned, results = None, []
+    for line in text.splitlines():
+        line = line.strip("\r")
+        m = PLAN.match(line)
+        if m and planned is None:
+            planned = int(m.group(1))
+            continue
+        m = TAP_LINE.match(line)
+        if m:
+            results.append((m.group(1) == "ok", m.group(3)))
+    return planned, results
+
+
+# ---------------------------------------------------------------- host
+
+def run_host_test(path):
+    name = os.path.basename(path)
+    env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="TAP")
+    try:
+        p = subprocess.run([path], capture_output=True, text=True, timeout=120, env=env)
+    except subprocess.TimeoutExpired:
+        return [Result(f"host/{name}", False, "timed out after 120 s")]
+    planned, results = parse_tap(p.stdout)
+    out = [Result(f"host/{name}/{t}", ok, "" if ok else "failed (see output above)")
+           for ok, t in results]
+    if planned is None or len(results) < planned or (p.returncode != 0 and all(r.ok for r in out)):
+        sys.stdout.write(p.stdout + p.stderr)
+        out.append(Result(f"host/{name}", False,
+                          f"exit status {p.returncode}, {len(results)} of {planned} results"))
+    elif not all(r.ok for r in out):
+        sys.stdout.write(p.stdout + p.stderr)
+    return out
+
+
+# ---------------------------------------------------------------- guest
+
+class GuestRun:
+    """One boot.  expect: 'pass' (every planned test passes), or the name
+    of a failure the harness must detect: 'fail', 'panic', 'hang'."""
+
+    def __init__(self, name, cmdline, smp=2, mem="128M", timeout=60, expect="pass",
+                 stdin=b"", must_print=(), initrd="normal", tests=None):
+        self.name, self.cmdline, self.smp, self.mem = name, cmdline, smp, mem
+        self.timeout, self.expect, self.stdin = timeout, expect, stdin
+        self.must_print, self.initrd, self.tests = must_print, initrd, tests
+
+    def iso(self):
+        """Builds this run's ISO; a damaged or missing initrd when asked."""
+        src = BUILD
+        if self.initrd != "normal":
+            src = os.path.join(OUT, self.name + ".files")
+            os.makedirs(src, exist_ok=True)
+            for f in ("kernel.elf", "kernel.sym"):
+                shutil.copy(os.path.join(BUILD, f), src)
+            initrd = os.path.join(src, "initrd.tar")
+            if self.initrd == "corrupt":
+                with open(os.path.join(BUILD, "initrd.tar"), "rb") as f:
+                    data = bytearray(f.read())
+                data[0:100] = b"\xff" * 100          # name field: checksum breaks
+                with open(initrd, "wb") as f:
+                    f.write(data)
+            elif os.path.exists(initrd):
+                os.remove(initrd)
+        path = os.path.join(OUT, self.name + ".iso")
+        subprocess.run(["tools/mkiso", path, self.cmdline], check=True,
+                       env=dict(os.environ, BUILD=src))
+        return path
+
+    def run(self):
+        args = qemu_run.qemu_args(self.iso(), self.smp, self.mem, "0", False, build=BUILD)
+        status, out = qemu_run.run_piped(args, self.stdin, None, self.timeout)
+        text = out.decode("utf-8", "replace")
+        with open(os.path.join(OUT, self.name + ".log"), "w") as f:
+            f.write(text)
+        return self.judge(status, text)
+
+    def crash_reason(self, status, text):
+        if status == qemu_run.TIMEOUT:
+            return f"hang: no power-off within {self.timeout} s"
+        if status == PANIC_STATUS or "PANIC" in text:
+            line = next((l for l in text.splitlines() if "PANIC" in l or "exception" in l), "")
+            return f"kernel panic: {line.strip()}"
+        if status == qemu_run.NO_POWEROFF:
+            return "QEMU stopped without a power-off (triple fault?)"
+        return None
+
+    def judge(self, status, text):
+        planned, results = parse_tap(text)
+        crash = self.crash_reason(status, text)
+        log = os.path.join(OUT, self.name + ".log")
+        if self.expect != "pass":
+            return [self.judge_selftest(status, planned, results, crash, log)]
+        out = [Result(f"{self.name}/{t}", ok, "" if ok else f"failed (log: {log})")
+               for ok, t in results]
+        missing = [f"{p} not printed" for p in self.must_print if p not in text]
+        if self.tests is not None and planned is None:
+            out.append(Result(self.name, False, f"no TAP plan: {crash or 'kernel never reached the tests'} (log: {log})"))
+        elif self.tests is not None and len(results) < planned:
+            out.append(Result(self.name, False, f"{len(results)} of {planned} tests reported; "
+                              f"{crash or 'output stopped'} (log: {log})"))
+        elif crash:
+            out.append(Result(self.name, False, f"{crash} (log: {log})"))
+        elif status != (0 if all(r.ok for r in out) else 1):
+            out.append(Result(self.name, False, f"unexpected exit status {status} (log: {log})"))
+        if missing:
+            out.append(Result(self.name, False, "; ".join(missing) + f" (log: {log})"))
+        if self.tests is None and not crash and not missing and status == 0:
+            out.append(Result(self.name, True))
+        return out
+
+    def judge_selftest(self, status, planned, results, crash, log):
+        """The run must fail, and in the expected way."""
+        name = f"harness/detects-{self.expect}"
+        if self.expect == "fail":
+            ok = status == 1 and results and not results[0][0] and not crash
+        elif self.expect == "panic":
+            ok = crash is not None and crash.startswith("kernel panic") and not results
+        else:
+            ok = crash is not None and crash.startswith("hang")
+        return Result(name, bool(ok), "" if ok else
+                      f"the harness missed a deliberate {self.expect} (status {status}, log: {log})")
+
+
+def guest_runs():
+    runs = []
+    for smp in (1, 2, 4):
+        runs.append(GuestRun(f"guest-smp{smp}", "test", smp=smp, tests=True))
+    runs += [
+        GuestRun("selftest-fail", "test=selftest/fail", expect="fail", tests=True),
+        GuestRun("selftest-exception", "test=selftest/exception", expect="panic", tests=True),
+        GuestRun("selftest-hang", "test=selftest/hang", expect="hang", timeout=8, tests=True),
+        GuestRun("boot-monitor", "", stdin=b"mem\nls\ncat motd\npoweroff\n",
+                 must_print=("baton: ", "MiB free", "frames free", "motd", "Welcome to Baton",
+                             "powering off")),
+        GuestRun("boot-corrupt-initrd", "test=printk", initrd="corrupt", tests=True,
+                 must_print=("initrd: corrupt archive",)),
+        GuestRun("boot-missing-initrd", "test=printk", initrd="missing", tests=True,
+                 must_print=("no 'initrd' module",)),
+    ]
+    return runs
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Run Baton's tests.")
+    ap.add_argument("-k", default="", help="only runs whose name contains this")
+    ap.add_argument("-j", type=int, default=2, help="guest boots in parallel (default 2)")
+    ap.add_argument("--list", action="store_true", help="list the runs and exit")
+    a = ap.parse_args()
+    os.makedirs(OUT, exist_ok=True)
+
+    hosts = [p for p in sorted(glob.glob(os.path.join(BUILD, "host", "test_*")))
+             if a.k in os.path.basename(p)]
+    guests = [g for g in guest_runs() if a.k in g.name]
+    if a.list:
+        for p in hosts:
+            print("host", os.path.basename(p))
+        for g in guests:
+            print("guest", g.name, repr(g.cmdline), f"smp={g.smp}")
+        return 0
+
+    results = []
+
+    def report(rs):
+        for r in rs:
+            print(f"{'ok  ' if r.ok else 'FAIL'} {r.name}{(': ' + r.why) if r.why else ''}",
+                  flush=True)
+        results.extend(rs)
+
+    for p in hosts:
+        report(run_host_test(p))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.j)) as pool:
+        for rs in pool.map(lambda g: g.run(), guests):
+            report(rs)
+
+    passed = sum(r.ok for r in results)
+    failed = len(results) - passed
+    for r in results:
+        if not r.ok:
+            print(f"failed: {r.name}: {r.why}")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed or not results else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
