@@ -100,7 +100,7 @@ ISO_INPUTS := $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/kernel.asm $(BUIL
 
 $(BUILD)/baton.iso: $(ISO_INPUTS)
 	@$(if $(Q),echo "  ISO     $@")
-	$(Q)tools/mkiso $@ ""
+	$(Q)tools/mkiso $@
 
 # `run` and `test` first install what is missing, then build (a second
 # make, so nothing is compiled before the compiler is there).
@@ -113,7 +113,7 @@ deps:
 run: deps
 	@$(MAKE) --no-print-directory $(ISO_INPUTS)
 	@if [ -n "$$RUN" ]; then \
-		tools/mkiso $(BUILD)/run.iso "run=\"$$RUN\"" && iso=$(BUILD)/run.iso; \
+		tools/mkiso $(BUILD)/run.iso "run=$$RUN" && iso=$(BUILD)/run.iso; \
 	else \
 		$(MAKE) --no-print-directory $(BUILD)/baton.iso && iso=$(BUILD)/baton.iso; \
 	fi; \

@@ -6,6 +6,7 @@
 #define KERNEL_ARCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Early console devices, usable before anything else is initialised. */
@@ -16,8 +17,21 @@ void vga_putc(char c);
 
 /* This CPU's descriptor tables (GDT, TSS, IDT); id indexes cpus[]. */
 void arch_cpu_init(int id);
-/* Interrupt controllers and device interrupts (serial input). */
-void irq_init(void);
+/* Boot CPU: interrupt controllers (from the ACPI tables GRUB found),
+ * timers calibrated and this CPU's tick started, serial input on. */
+void arch_interrupts_init(const void *rsdp, size_t rsdp_len);
+/* Starts every other CPU; each ends up in cpu_main().  ncpu counts them. */
+void arch_start_cpus(void);
+
+/* Inter-processor interrupts. */
+enum { IPI_RESCHED, IPI_CALL };
+void arch_send_ipi(int cpu, int kind);
+
+/* Monotonic nanoseconds since boot, the same clock on every CPU. */
+uint64_t clock_ns(void);
+uint64_t arch_cycles_per_second(void);
+/* Drops this CPU's cached user and kernel translations. */
+void arch_tlb_flush_local(void);
 
 /* Interrupt flag.  intr_save() returns whether interrupts were on. */
 void intr_enable(void);

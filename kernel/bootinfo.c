@@ -13,6 +13,7 @@
 #include "kernel/printk.h"
 #include "kernel/vm.h"
 #include "lib/mb2.h"
+#include "lib/string.h"
 
 #define BOOT_MAPPED	(1ull << 30)
 #define INFO_MAX	(1u << 20)	/* a sane bound on the information block */
@@ -21,6 +22,10 @@ extern char _kernel_start[], _kernel_end[];
 
 static struct bootinfo bootinfo;
 static struct mb2_info mb;
+/* Copies: the information block itself is not kept (low memory is reused,
+ * e.g. for the AP start-up trampoline). */
+static char cmdline[512];
+static uint8_t rsdp[64];
 
 static void reserve(paddr_t start, paddr_t end)
 {
@@ -74,7 +79,11 @@ const struct bootinfo *bootinfo_parse(uint32_t magic, uint32_t info_pa)
 	if ((err = mb2_parse(info, size, &mb)) < 0)
 		panic("bootinfo: malformed multiboot2 information: %s", mb2_strerror(err));
 
-	bootinfo.cmdline = mb.cmdline ? mb.cmdline : "";
+	if (mb.cmdline && strlen(mb.cmdline) >= sizeof(cmdline))
+		printk("boot: command line longer than %lu bytes; cut\n", sizeof(cmdline) - 1);
+	if (mb.cmdline)
+		memcpy(cmdline, mb.cmdline, strnlen(mb.cmdline, sizeof(cmdline) - 1));
+	bootinfo.cmdline = cmdline;
 	collect_ram();
 	reserve((uint64_t)_kernel_start - KERNEL_VMA, (uint64_t)_kernel_end - KERNEL_VMA);
 	reserve(info_pa, info_pa + size);
@@ -82,9 +91,17 @@ const struct bootinfo *bootinfo_parse(uint32_t magic, uint32_t info_pa)
 		reserve(mb.modules[i].start, mb.modules[i].end);
 	bootinfo.initrd = module("initrd", &bootinfo.initrd_len);
 	bootinfo.symbols = module("symbols", &bootinfo.symbols_len);
-	bootinfo.rsdp = mb.rsdp;
-	bootinfo.rsdp_len = mb.rsdp_len;
+	if (mb.rsdp && mb.rsdp_len <= sizeof(rsdp)) {
+		memcpy(rsdp, mb.rsdp, mb.rsdp_len);
+		bootinfo.rsdp = rsdp;
+		bootinfo.rsdp_len = mb.rsdp_len;
+	}
 	if (*bootinfo.cmdline)
 		printk("boot: command line: %s\n", bootinfo.cmdline);
 	return &bootinfo;
+}
+
+const char *boot_cmdline(void)
+{
+	return cmdline;
 }

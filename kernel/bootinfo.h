@@ -28,5 +28,7 @@ struct bootinfo {
 /* Parses the multiboot2 information; reports and halts on a bad magic or
  * an unusable block (no memory map). */
 const struct bootinfo *bootinfo_parse(uint32_t magic, uint32_t info_pa);
+/* The kernel command line (a copy; "" when there is none). */
+const char *boot_cmdline(void);
 
 #endif

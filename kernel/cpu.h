@@ -23,6 +23,9 @@ struct cpu {
 	int noff;		/* [o] depth of push_off() nesting */
 	bool intena;		/* [o] interrupts were on before the first push_off() */
 	bool online;		/* [a] set once the CPU runs kernel code */
+	volatile bool call_pending;	/* [a] smp_call_others() request for this CPU */
+	uint64_t ticks;		/* [o] timer interrupts taken */
+	uint64_t ipis_received;	/* [o] */
 } __attribute__((aligned(64)));
 
 extern struct cpu cpus[NCPU];
@@ -35,6 +38,9 @@ int cpu_id(void);
 
 /* Points this CPU's per-CPU register at c (arch). */
 void cpu_set_local(struct cpu *c);
+
+/* Each AP arrives here once it is up (kernel/main.c). */
+void cpu_main(void) __attribute__((noreturn));
 
 /* Interrupt-off nesting, as in xv6: push_off() disables interrupts and
  * pop_off() restores them only when the outermost push_off() is undone. */

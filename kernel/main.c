@@ -31,6 +31,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 
 	cpus[0].id = 0;
 	cpu_set_local(&cpus[0]);	/* this_cpu() works from here on */
+	cpus[0].online = true;
 	ncpu = 1;
 	uart_init();			/* serial console for printk */
 	vga_init();			/* VGA text console */
@@ -42,10 +43,11 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	sym_init(bi->symbols, bi->symbols_len);	/* names in panic reports */
 	if (bi->initrd)
 		initrd_init(bi->initrd, bi->initrd_len);	/* user programs and files */
-	irq_init();			/* interrupt controller; serial input on */
+	arch_interrupts_init(bi->rsdp, bi->rsdp_len);	/* APICs, timers, serial input */
 	intr_enable();
+	arch_start_cpus();		/* the other cores, each into cpu_main() */
 
-	printk("baton: %lu MiB free, %d cpus found\n",
+	printk("baton: %lu MiB free, %d cpus online\n",
 	       pmm_free_frames() * PAGE_SIZE >> 20, ncpu);
 
 	if (cmdline_has(bi->cmdline, "test")) {
@@ -55,4 +57,11 @@ void kmain(uint32_t magic, uint32_t info_pa)
 		ktest_run(names);
 	}
 	monitor_run();
+}
+
+/* Where each AP settles once it is up: wait for interrupts. */
+void cpu_main(void)
+{
+	for (;;)
+		cpu_idle_wait();
 }

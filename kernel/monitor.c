@@ -5,6 +5,7 @@
  */
 #include "kernel/arch.h"
 #include "kernel/console.h"
+#include "kernel/cpu.h"
 #include "kernel/initrd.h"
 #include "kernel/monitor.h"
 #include "kernel/param.h"
@@ -63,6 +64,15 @@ static void cmd_cat(const char *args)
 	console_write(data, size);
 }
 
+static void cmd_cpus(const char *args)
+{
+	(void)args;
+	printk("cpu  apic  ticks      ipis-in\n");
+	for (int i = 0; i < ncpu; i++)
+		printk("%3d  %4u  %-9lu  %lu\n", i, cpus[i].apic_id, cpus[i].ticks,
+		       cpus[i].ipis_received);
+}
+
 static void cmd_poweroff(const char *args)
 {
 	(void)args;
@@ -75,6 +85,7 @@ static const struct command commands[] = {
 	{ "mem", "show free physical memory", cmd_mem },
 	{ "ls", "list the files in the initrd", cmd_ls },
 	{ "cat", "print a file from the initrd", cmd_cat },
+	{ "cpus", "list the cores: APIC id, timer ticks, IPIs received", cmd_cpus },
 	{ "poweroff", "stop the machine (QEMU exits with status 0)", cmd_poweroff },
 };
 

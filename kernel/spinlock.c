@@ -3,6 +3,7 @@
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/smp.h"
 #include "kernel/spinlock.h"
 
 /* About 10 s of spinning under TCG before we call it a deadlock. */
@@ -41,6 +42,7 @@ void acquire(struct spinlock *lk)
 	while (__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE) != 0) {
 		while (lk->locked) {
 			cpu_relax();
+			smp_call_handler();	/* see smp.h: spinners answer calls */
 			if (++spins == SPIN_LIMIT)
 				spin_too_long(lk, caller);
 		}

@@ -18,6 +18,7 @@ import concurrent.futures
 import glob
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -103,11 +104,17 @@ class GuestRun:
             elif os.path.exists(initrd):
                 os.remove(initrd)
         path = os.path.join(OUT, self.name + ".iso")
-        subprocess.run(["tools/mkiso", path, self.cmdline], check=True,
+        subprocess.run(["tools/mkiso", path] + shlex.split(self.cmdline), check=True,
                        env=dict(os.environ, BUILD=src))
         return path
 
     def run(self):
+        try:
+            return self.boot()
+        except Exception as e:      # a broken run is a failure, not a crash
+            return [Result(self.name, False, f"runner error: {e}")]
+
+    def boot(self):
         args = qemu_run.qemu_args(self.iso(), self.smp, self.mem, "0", False, build=BUILD)
         status, out = qemu_run.run_piped(args, self.stdin, None, self.timeout)
         text = out.decode("utf-8", "replace")
@@ -165,7 +172,8 @@ class GuestRun:
 def guest_runs():
     runs = []
     for smp in (1, 2, 4):
-        runs.append(GuestRun(f"guest-smp{smp}", "test", smp=smp, tests=True))
+        runs.append(GuestRun(f"guest-smp{smp}", f"test expect_cpus={smp}", smp=smp, tests=True))
+    runs.append(GuestRun("guest-smp8", "test=smp expect_cpus=8", smp=8, tests=True))
     runs += [
         GuestRun("selftest-fail", "test=selftest/fail", expect="fail", tests=True),
         GuestRun("selftest-exception", "test=selftest/exception", expect="panic", tests=True),

@@ -90,11 +90,6 @@ struct cpu *this_cpu(void)
 	return c;
 }
 
-/* No other CPU runs yet (the SMP issue sends a stop IPI here). */
-void arch_stop_other_cpus(void)
-{
-}
-
 void arch_cpu_init(int id)
 {
 	gdt_init_cpu(id);
@@ -103,8 +98,13 @@ void arch_cpu_init(int id)
 	idt_load();
 }
 
-void irq_init(void)
+/* Reloading CR3 drops non-global entries; toggling CR4.PGE drops the
+ * global ones (the kernel's) too. */
+void arch_tlb_flush_local(void)
 {
-	pic_init();
-	uart_enable_input();
+	uint64_t cr4 = read_cr4();
+
+	write_cr4(cr4 & ~(1ull << 7));
+	write_cr4(cr4);
+	write_cr3(read_cr3());
 }

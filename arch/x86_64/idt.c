@@ -9,13 +9,17 @@
  */
 #include <stdint.h>
 
+#include "arch/x86_64/apic.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/irq.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/x86.h"
 #include "kernel/arch.h"
+#include "kernel/clock.h"
+#include "kernel/cpu.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/smp.h"
 #include "kernel/symbols.h"
 
 struct idt_gate {
@@ -124,12 +128,41 @@ static void kernel_exception(struct trapframe *tf)
 
 void trap(struct trapframe *tf)
 {
+	switch (tf->vector) {
+	case T_NMI:
+		if (panicking())
+			cpu_halt_forever();	/* another CPU panicked: stop here */
+		kernel_exception(tf);
+		return;
+	case T_TIMER:
+		lapic_eoi();
+		clock_tick();
+		return;
+	case T_IPI_RESCHED:
+		lapic_eoi();
+		this_cpu()->ipis_received++;
+		return;
+	case T_IPI_CALL:
+		lapic_eoi();
+		this_cpu()->ipis_received++;
+		smp_call_handler();
+		return;
+	case T_LAPIC_ERROR:
+		lapic_eoi();
+		printk("lapic: error interrupt on cpu %d\n", cpu_id());
+		return;
+	case T_SPURIOUS:
+		return;		/* no EOI for a spurious interrupt */
+	}
 	if (tf->vector < 32) {
 		/* No user mode yet: every exception is the kernel's. */
 		kernel_exception(tf);
 		return;
 	}
-	if (tf->vector == T_SPURIOUS)
+	if (tf->vector >= T_IRQ0 && tf->vector < T_IRQ0 + 16) {
+		irq_dispatch(tf->vector);
 		return;
-	irq_dispatch(tf->vector);
+	}
+	lapic_eoi();
+	printk("trap: unexpected vector %lu on cpu %d\n", tf->vector, cpu_id());
 }

@@ -11,9 +11,6 @@ typedef void (*irq_handler_fn)(void);
 void idt_init(void);
 void idt_load(void);
 void uart_enable_input(void);
-void pic_init(void);
-void pic_unmask(int irq);
-void pic_eoi(int irq);
 void irq_set_handler(int irq, irq_handler_fn fn);
 void irq_dispatch(uint64_t vector);
 

@@ -31,6 +31,7 @@ _Static_assert(sizeof(struct trapframe) == 22 * 8, "trapframe size");
 #define T_GP		13
 #define T_PAGE_FAULT	14
 #define T_IRQ0		32	/* legacy IRQs are remapped here */
+#define T_LAPIC_ERROR	254
 #define T_SPURIOUS	255
 
 #define NIDT		256

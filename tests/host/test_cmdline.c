@@ -52,6 +52,23 @@ static void test_unterminated_quote(void **state)
 	assert_false(cmdline_has("run=\"echo test", "test"));
 }
 
+/* GRUB's form: the whole word quoted, inner quotes and backslashes escaped. */
+static void test_grub_quoted_words(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_true(cmdline_has("\"run=echo hi\" test", "test"));
+	assert_int_equal(cmdline_get("\"run=echo hi\" test", "run", buf, sizeof(buf)), 7);
+	assert_string_equal(buf, "echo hi");
+	assert_int_equal(cmdline_get("\"run=browser --script \\\"a; b\\\"\"", "run", buf, sizeof(buf)),
+			 23);
+	assert_string_equal(buf, "browser --script \"a; b\"");
+	assert_int_equal(cmdline_get("\"run=a\\\\b\"", "run", buf, sizeof(buf)), 3);
+	assert_string_equal(buf, "a\\b");
+	assert_false(cmdline_has("\"run=x test\"", "test"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -59,6 +76,7 @@ int main(void)
 		cmocka_unit_test(test_get_plain_and_quoted),
 		cmocka_unit_test(test_get_missing_and_small),
 		cmocka_unit_test(test_unterminated_quote),
+		cmocka_unit_test(test_grub_quoted_words),
 	};
 	return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);
 }
