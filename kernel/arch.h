@@ -55,6 +55,23 @@ uint64_t arch_cycles(void);
 /* Deliberately raise a CPU exception (for the harness self-test). */
 void arch_trigger_exception(int kind);
 
+/* Processes (arch/x86_64/context.c, swtch.S). */
+struct proc;
+struct trapframe;
+/* Saves callee-saved registers, stores the stack pointer in *old and
+ * resumes the context saved at new. */
+void swtch(uint64_t *old, uint64_t new);
+void arch_proc_init_user(struct proc *p);	/* first run returns to user via p->tf */
+void arch_proc_init_kthread(struct proc *p, void (*fn)(void *), void *arg);
+void arch_tf_init_user(struct trapframe *tf, uint64_t entry, uint64_t sp, uint64_t a0, uint64_t a1);
+void arch_tf_copy(struct trapframe *dst, const struct trapframe *src);
+void arch_tf_set_return(struct trapframe *tf, int64_t v);
+uint64_t arch_syscall_args(const struct trapframe *tf, uint64_t args[6]);
+void arch_switch_to(struct proc *p);
+void arch_user_access_begin(void);
+void arch_user_access_end(void);
+void arch_syscall_init(void);
+
 /* Stops every other CPU (IPI) so a panic report is not interleaved. */
 void arch_stop_other_cpus(void);
 

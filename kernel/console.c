@@ -1,9 +1,11 @@
 /*
- * Console input: a ring buffer filled by the UART interrupt and drained
- * by readers.  Until there is a scheduler, a reader waits by halting the
- * CPU until the next interrupt.
+ * Console input and the console system calls.  The UART interrupt fills
+ * a ring buffer; readers sleep until it has bytes (before processes exist,
+ * the boot CPU halts instead).  Input is raw: no echo, no line editing
+ * (the shell does both).  Ctrl-C kills the console's foreground process
+ * (set by the shell with setfg) instead of being delivered.
  *
- * Lock: input_lock protects the ring and its indices.
+ * Lock: input_lock protects the ring, its indices and fg_pid.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -11,20 +13,35 @@
 #include "kernel/arch.h"
 #include "kernel/console.h"
 #include "kernel/printk.h"
+#include "kernel/proc.h"
 #include "kernel/spinlock.h"
+#include "kernel/syscall.h"
+#include "lib/errno.h"
 
 #define INPUT_SIZE 4096
 
 static struct spinlock input_lock = SPINLOCK_INIT("console input");
 static char ring[INPUT_SIZE];
 static uint32_t head, tail;	/* head: next to read; tail: next to write */
+static int fg_pid;		/* Ctrl-C target, 0 for none */
+
+#define CTRL_C 0x03
 
 void console_input(char c)
 {
+	int victim = 0;
+
 	acquire(&input_lock);
-	if (tail - head < INPUT_SIZE)	/* when full, drop (never overwrite) */
+	if (c == CTRL_C && fg_pid)
+		victim = fg_pid;
+	else if (tail - head < INPUT_SIZE)	/* when full, drop (never overwrite) */
 		ring[tail++ % INPUT_SIZE] = c;
 	release(&input_lock);
+	if (victim) {
+		console_write("^C\n", 3);
+		proc_kill(victim);
+	}
+	wakeup(ring);
 }
 
 /* Returns a byte, or -1 if the ring is empty.  Interrupts must be off. */
@@ -44,6 +61,11 @@ int console_getc(void)
 	bool was_on = intr_enabled();
 	int c;
 
+	if (myproc()) {
+		char b;
+
+		return console_read(&b, 1) == 1 ? (unsigned char)b : -1;
+	}
 	/* Check and sleep with interrupts off: cpu_idle_wait() enables them
 	 * and halts in one step, so a byte arriving in between still wakes us. */
 	intr_disable();
@@ -81,4 +103,72 @@ size_t console_readline(char *buf, size_t cap)
 	}
 	buf[n] = 0;
 	return n;
+}
+
+/* Waits for at least one byte, then returns what is there (up to n). */
+long console_read(char *buf, size_t n)
+{
+	struct proc *p = myproc();
+	size_t got = 0;
+
+	acquire(&input_lock);
+	while (head == tail) {
+		if (p->killed) {
+			release(&input_lock);
+			return -EINTR;
+		}
+		sleep(ring, &input_lock);
+	}
+	while (got < n && head != tail)
+		buf[got++] = ring[head++ % INPUT_SIZE];
+	release(&input_lock);
+	return (long)got;
+}
+
+/* read(fd, buf, len): console input (fd 0 only). */
+int64_t sys_read(const uint64_t *a)
+{
+	char kbuf[256];
+	size_t n = a[2] < sizeof(kbuf) ? a[2] : sizeof(kbuf);
+	long got;
+
+	if (a[0] != FD_STDIN)
+		return -EBADH;
+	if (n == 0)
+		return 0;
+	if (!user_writable(a[1], n))
+		return -EFAULT;
+	if ((got = console_read(kbuf, n)) < 0)
+		return got;
+	return copyout(a[1], kbuf, got) < 0 ? -EFAULT : got;
+}
+
+/* write(fd, buf, len): console output (fd 1 and 2), in chunks. */
+int64_t sys_write(const uint64_t *a)
+{
+	char kbuf[256];
+	uint64_t done = 0, len = a[2];
+
+	if (a[0] != FD_STDOUT && a[0] != FD_STDERR)
+		return -EBADH;
+	if (!user_readable(a[1], len))
+		return -EFAULT;
+	while (done < len) {
+		size_t n = len - done < sizeof(kbuf) ? len - done : sizeof(kbuf);
+
+		if (copyin(kbuf, a[1] + done, n) < 0)
+			return -EFAULT;
+		console_write(kbuf, n);
+		done += n;
+	}
+	return (int64_t)done;
+}
+
+/* setfg(pid): the process Ctrl-C kills (0: none). */
+int64_t sys_setfg(const uint64_t *a)
+{
+	acquire(&input_lock);
+	fg_pid = (int)a[0];
+	release(&input_lock);
+	return 0;
 }

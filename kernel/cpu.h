@@ -15,18 +15,36 @@
 #include <stdint.h>
 
 #include "kernel/param.h"
+#include "kernel/spinlock.h"
+
+struct proc;
 
 struct cpu {
 	struct cpu *self;	/* [I] first field: arch code loads it via GS */
+	uint64_t kstack_top;	/* [o] kernel stack of the running process (syscall entry) */
+	uint64_t user_rsp;	/* [o] scratch for the syscall entry stub */
 	int id;			/* [I] index in cpus[] */
 	uint32_t apic_id;	/* [I] interrupt controller's id for this CPU */
 	int noff;		/* [o] depth of push_off() nesting */
 	bool intena;		/* [o] interrupts were on before the first push_off() */
 	bool online;		/* [a] set once the CPU runs kernel code */
 	volatile bool call_pending;	/* [a] smp_call_others() request for this CPU */
+	bool need_resched;	/* [a] switch away at the next chance */
+	struct proc *proc;	/* [o] running process, NULL in the scheduler */
+	uint64_t sched_context;	/* [o] scheduler's saved stack pointer (swtch) */
+
+	/* Run queue: rq_lock protects these three. */
+	struct spinlock rq_lock;
+	struct proc *rq_head, *rq_tail;
+	int rq_len;		/* read without the lock as a load hint */
+
 	uint64_t ticks;		/* [o] timer interrupts taken */
 	uint64_t ipis_received;	/* [o] */
 } __attribute__((aligned(64)));
+
+/* The syscall entry stub (arch/x86_64/syscall.S) uses these offsets. */
+_Static_assert(__builtin_offsetof(struct cpu, kstack_top) == 8, "cpu.kstack_top");
+_Static_assert(__builtin_offsetof(struct cpu, user_rsp) == 16, "cpu.user_rsp");
 
 extern struct cpu cpus[NCPU];
 extern int ncpu;		/* CPUs online */

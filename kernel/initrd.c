@@ -6,7 +6,10 @@
  */
 #include "kernel/initrd.h"
 #include "kernel/printk.h"
+#include "kernel/syscall.h"
 #include "lib/errno.h"
+#include "lib/string.h"
+#include "lib/uapi.h"
 #include "lib/tar.h"
 
 static const void *archive;
@@ -52,4 +55,55 @@ void initrd_foreach(void (*fn)(const char *name, size_t size, void *arg), void *
 	while (tar_next(&it, &e) > 0)
 		if (e.type == '0' || e.type == 0)
 			fn(e.name, e.size, arg);
+}
+
+/* The index-th regular file; -ENOENT past the end. */
+static int entry_at(int index, struct tar_entry *out)
+{
+	struct tar_iter it;
+	int i = 0;
+
+	if (!archive || index < 0)
+		return -ENOENT;
+	tar_iter_init(&it, archive, archive_len);
+	while (tar_next(&it, out) > 0)
+		if ((out->type == '0' || out->type == 0) && i++ == index)
+			return 0;
+	return -ENOENT;
+}
+
+/* readdir(index, ent): the index-th file of the initrd. */
+int64_t sys_readdir(const uint64_t *a)
+{
+	struct tar_entry e;
+	struct dirent d;
+
+	if (!user_writable(a[1], sizeof(d)))
+		return -EFAULT;
+	if (entry_at((int)a[0], &e) < 0)
+		return -ENOENT;
+	memset(&d, 0, sizeof(d));
+	d.size = e.size;
+	strlcpy(d.name, e.name, sizeof(d.name));
+	return copyout(a[1], &d, sizeof(d));
+}
+
+/* fileread(path, off, buf, len): bytes of an initrd file from off. */
+int64_t sys_fileread(const uint64_t *a)
+{
+	char path[PATH_MAX_LEN];
+	const void *data;
+	size_t size, n;
+	int err = copyinstr(path, a[0], sizeof(path));
+
+	if (err < 0)
+		return err == -E2BIG ? -ENOENT : err;
+	if (!user_writable(a[2], a[3]))
+		return -EFAULT;
+	if (initrd_find(path, &data, &size) < 0)
+		return -ENOENT;
+	if (a[1] >= size)
+		return 0;
+	n = size - a[1] < a[3] ? size - a[1] : a[3];
+	return copyout(a[2], (const char *)data + a[1], n) < 0 ? -EFAULT : (int64_t)n;
 }

@@ -16,17 +16,19 @@
 #include "kernel/param.h"
 #include "kernel/pmm.h"
 #include "kernel/printk.h"
+#include "kernel/proc.h"
 #include "kernel/symbols.h"
 #include "kernel/vm.h"
 #include "lib/cmdline.h"
+#include "lib/errno.h"
 
 #define ARG_MAX 256
 
 void kmain(uint32_t magic, uint32_t info_pa);
+static void start_first_process(const char *cmdline);
 
 void kmain(uint32_t magic, uint32_t info_pa)
 {
-	static char names[ARG_MAX];
 	const struct bootinfo *bi;
 
 	cpus[0].id = 0;
@@ -50,18 +52,52 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	printk("baton: %lu MiB free, %d cpus online\n",
 	       pmm_free_frames() * PAGE_SIZE >> 20, ncpu);
 
-	if (cmdline_has(bi->cmdline, "test")) {
-		panic_set_poweroff(true);
-		if (cmdline_get(bi->cmdline, "test", names, sizeof(names)) < 0)
-			names[0] = 0;
-		ktest_run(names);
-	}
+	start_first_process(bi->cmdline);	/* tests, init, or the monitor */
+	scheduler();			/* this CPU now runs processes */
+}
+
+static void run_tests(void *names)
+{
+	ktest_run(names);
+}
+
+static void run_monitor(void *arg)
+{
+	(void)arg;
 	monitor_run();
 }
 
-/* Where each AP settles once it is up: wait for interrupts. */
+/*
+ * `test[=names]`: the in-kernel tests, in a kernel thread.  Otherwise
+ * `init` from the initrd (with `run="prog args"`: init runs that one
+ * program and powers off with its status); without an init, the kernel
+ * monitor.
+ */
+static void start_first_process(const char *cmdline)
+{
+	static char arg[ARG_MAX];
+	bool run = cmdline_get(cmdline, "run", arg, sizeof(arg)) >= 0;
+	int err;
+
+	if (cmdline_has(cmdline, "test")) {
+		panic_set_poweroff(true);
+		if (cmdline_get(cmdline, "test", arg, sizeof(arg)) < 0)
+			arg[0] = 0;
+		proc_kthread("ktest", run_tests, arg, 1);
+		return;
+	}
+	if (run)
+		panic_set_poweroff(true);
+	if ((err = proc_start_init(run ? arg : 0)) >= 0)
+		return;
+	printk("baton: cannot start init (%s); starting the kernel monitor\n", errno_name(err));
+	if (run)
+		arch_poweroff(126);
+	proc_kthread("monitor", run_monitor, 0, 1);
+}
+
+/* Where each AP settles once it is up. */
 void cpu_main(void)
 {
-	for (;;)
-		cpu_idle_wait();
+	scheduler();
 }

@@ -127,6 +127,27 @@ paddr_t pmm_alloc(void)
 	return pa;
 }
 
+/* n physically contiguous frames (kernel stacks), or 0. */
+paddr_t pmm_alloc_contig(size_t n)
+{
+	paddr_t pa = 0;
+	size_t run = 0;
+
+	acquire(&pmm_lock);
+	for (size_t f = LOW_LIMIT / PAGE_SIZE; f < nframes && free_count >= n; f++) {
+		run = frame_used(f) ? 0 : run + 1;
+		if (run == n) {
+			for (size_t g = f + 1 - n; g <= f; g++)
+				mark(g, true);
+			free_count -= n;
+			pa = (paddr_t)(f + 1 - n) * PAGE_SIZE;
+			break;
+		}
+	}
+	release(&pmm_lock);
+	return pa;
+}
+
 void pmm_free(paddr_t pa)
 {
 	size_t f = pa / PAGE_SIZE;

@@ -21,6 +21,8 @@ void pmm_init(const struct pmm_range *avail, int navail,
 
 /* One frame, contents undefined; 0 when none is left (frame 0 is never free). */
 paddr_t pmm_alloc(void);
+/* n contiguous frames (first address), or 0. */
+paddr_t pmm_alloc_contig(size_t n);
 /* Returns a frame; freeing a frame that is not allocated panics. */
 void pmm_free(paddr_t pa);
 

@@ -37,6 +37,7 @@ static inline paddr_t virt_to_phys(const void *va)
 #define VM_WRITE	0x1
 #define VM_USER		0x2
 #define VM_EXEC		0x4
+#define VM_SHARED	0x8	/* frame owned by a shared-memory object, not the process */
 
 struct pagetable;	/* opaque: the architecture's top-level table */
 
@@ -51,6 +52,12 @@ struct pagetable *vm_create(void);
 /* Frees the user half's page-table pages (not the frames they map). */
 void vm_destroy(struct pagetable *pt);
 void vm_activate(struct pagetable *pt);
+/* Frees every user frame mapped in pt (not VM_SHARED ones) and unmaps them. */
+void vm_free_user(struct pagetable *pt);
+/* Copies every user page of src into fresh frames mapped in dst (fork).
+ * Returns the number of pages copied or -ENOMEM (dst then holds a
+ * partial copy for the caller to free). */
+long vm_copy_user(struct pagetable *src, struct pagetable *dst);
 
 /* Maps one 4 KiB page.  0, -ENOMEM (no frame for a table), -EEXIST
  * (already mapped) or -EINVAL (unaligned or non-canonical address). */

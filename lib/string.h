@@ -19,5 +19,8 @@ int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 char *strrchr(const char *s, int c);
+/* Copies at most size - 1 bytes and always terminates (size > 0); returns strlen(src).
+ * Kernel and user space only (the host C library here has no strlcpy). */
+size_t strlcpy(char *dst, const char *src, size_t size);
 
 #endif

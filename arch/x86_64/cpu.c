@@ -96,6 +96,7 @@ void arch_cpu_init(int id)
 	if (id == 0)
 		idt_init();
 	idt_load();
+	arch_syscall_init();
 }
 
 /* Reloading CR3 drops non-global entries; toggling CR4.PGE drops the

@@ -19,6 +19,8 @@
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/proc.h"
+#include "kernel/syscall.h"
 #include "kernel/smp.h"
 #include "kernel/symbols.h"
 
@@ -126,7 +128,40 @@ static void kernel_exception(struct trapframe *tf)
 	panic_end();
 }
 
+static int fault_kind(uint64_t vector)
+{
+	switch (vector) {
+	case T_PAGE_FAULT: return FAULT_PAGE;
+	case T_GP: return FAULT_GP;
+	case T_INVALID_OP: return FAULT_UD;
+	case T_DIVIDE: return FAULT_DIV;
+	default: return FAULT_OTHER;
+	}
+}
+
+/* An exception in user mode ends that process only. */
+static void user_exception(struct trapframe *tf)
+{
+	uint64_t addr = tf->vector == T_PAGE_FAULT ? read_cr2() : 0;
+
+	intr_enable();
+	proc_fault(fault_kind(tf->vector), tf->rip, addr, trap_name(tf->vector));
+}
+
+static void dispatch(struct trapframe *tf);
+
 void trap(struct trapframe *tf)
+{
+	bool from_user = (tf->cs & 3) == 3;
+
+	if (from_user && tf->vector < 32 && tf->vector != T_NMI)
+		user_exception(tf);
+	dispatch(tf);
+	if (from_user)
+		user_return_checks();
+}
+
+static void dispatch(struct trapframe *tf)
 {
 	switch (tf->vector) {
 	case T_NMI:
@@ -138,7 +173,7 @@ void trap(struct trapframe *tf)
 		lapic_eoi();
 		clock_tick();
 		return;
-	case T_IPI_RESCHED:
+	case T_IPI_RESCHED:		/* woke us; need_resched was set by the sender */
 		lapic_eoi();
 		this_cpu()->ipis_received++;
 		return;
@@ -155,8 +190,7 @@ void trap(struct trapframe *tf)
 		return;		/* no EOI for a spurious interrupt */
 	}
 	if (tf->vector < 32) {
-		/* No user mode yet: every exception is the kernel's. */
-		kernel_exception(tf);
+		kernel_exception(tf);	/* user-mode exceptions never get here */
 		return;
 	}
 	if (tf->vector >= T_IRQ0 && tf->vector < T_IRQ0 + 16) {

@@ -22,6 +22,7 @@
 #define PTE_U		(1ull << 2)
 #define PTE_PS		(1ull << 7)	/* large page, in a PDPT or PD entry */
 #define PTE_G		(1ull << 8)
+#define PTE_SHARED	(1ull << 9)	/* software bit: frame belongs to a shm object */
 #define PTE_NX		(1ull << 63)
 #define PTE_ADDR	0x000FFFFFFFFFF000ull
 
@@ -88,6 +89,8 @@ static pte_t leaf_bits(int flags)
 		bits |= PTE_U;
 	if (!(flags & VM_EXEC))
 		bits |= PTE_NX;
+	if (flags & VM_SHARED)
+		bits |= PTE_SHARED;
 	return bits;
 }
 
@@ -120,7 +123,8 @@ int vm_unmap(struct pagetable *pt, uint64_t va, paddr_t *pa)
 
 static int pte_flags(pte_t e)
 {
-	return (e & PTE_W ? VM_WRITE : 0) | (e & PTE_U ? VM_USER : 0) | (e & PTE_NX ? 0 : VM_EXEC);
+	return (e & PTE_W ? VM_WRITE : 0) | (e & PTE_U ? VM_USER : 0) | (e & PTE_NX ? 0 : VM_EXEC) |
+	       (e & PTE_SHARED ? VM_SHARED : 0);
 }
 
 /* Translation in software, including large pages. */
@@ -230,5 +234,87 @@ void vm_destroy(struct pagetable *pt)
 
 void vm_activate(struct pagetable *pt)
 {
-	write_cr3(virt_to_phys(pt));
+	uint64_t pa = virt_to_phys(pt);
+
+	if (read_cr3() != pa)	/* a reload flushes the TLB: skip it when we can */
+		write_cr3(pa);
+}
+
+/*
+ * Calls fn for every present 4 KiB leaf in the user half.  fn may clear
+ * the entry.  Page-table pages themselves are left for vm_destroy().
+ */
+static long walk_user(struct pagetable *pt, long (*fn)(pte_t *e, uint64_t va, void *arg), void *arg)
+{
+	pte_t *pml4 = (pte_t *)pt;
+	long total = 0;
+
+	for (uint64_t i4 = 0; i4 < 256; i4++) {
+		if (!(pml4[i4] & PTE_P))
+			continue;
+		pte_t *pdpt = pte_table(pml4[i4]);
+		for (uint64_t i3 = 0; i3 < 512; i3++) {
+			if (!(pdpt[i3] & PTE_P))
+				continue;
+			pte_t *pd = pte_table(pdpt[i3]);
+			for (uint64_t i2 = 0; i2 < 512; i2++) {
+				if (!(pd[i2] & PTE_P))
+					continue;
+				pte_t *ptab = pte_table(pd[i2]);
+				for (uint64_t i1 = 0; i1 < 512; i1++) {
+					long r;
+
+					if (!(ptab[i1] & PTE_P))
+						continue;
+					r = fn(&ptab[i1], i4 << 39 | i3 << 30 | i2 << 21 | i1 << 12, arg);
+					if (r < 0)
+						return r;
+					total += r;
+				}
+			}
+		}
+	}
+	return total;
+}
+
+static long free_leaf(pte_t *e, uint64_t va, void *arg)
+{
+	(void)va;
+	(void)arg;
+	if (!(*e & PTE_SHARED))
+		pmm_free(*e & PTE_ADDR);
+	*e = 0;
+	return 1;
+}
+
+void vm_free_user(struct pagetable *pt)
+{
+	walk_user(pt, free_leaf, 0);
+}
+
+/* Shared frames are mapped again, not copied (their object counts the
+ * new mapping: see shm.c). */
+static long copy_leaf(pte_t *e, uint64_t va, void *dst)
+{
+	paddr_t pa = *e & PTE_ADDR;
+	int flags = pte_flags(*e);
+	void *copy;
+
+	if (!(*e & PTE_SHARED)) {
+		if (!(copy = page_alloc()))
+			return -ENOMEM;
+		memcpy(copy, phys_to_virt(pa), PAGE_SIZE);
+		pa = virt_to_phys(copy);
+	}
+	if (vm_map(dst, va, pa, flags) < 0) {
+		if (!(*e & PTE_SHARED))
+			pmm_free(pa);
+		return -ENOMEM;
+	}
+	return 1;
+}
+
+long vm_copy_user(struct pagetable *src, struct pagetable *dst)
+{
+	return walk_user(src, copy_leaf, dst);
 }

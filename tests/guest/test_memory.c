@@ -1,6 +1,7 @@
 /* In-kernel tests of the frame allocator, page tables and kmalloc. */
 #include <stdint.h>
 
+#include "kernel/arch.h"
 #include "kernel/kmalloc.h"
 #include "kernel/ktest.h"
 #include "kernel/param.h"
@@ -91,7 +92,9 @@ void test_vm_map_walk_unmap(void)
 	/* The hardware agrees: write through the new mapping, read back
 	 * through the direct map. */
 	vm_activate(pt);
+	arch_user_access_begin();	/* SMAP: the kernel touches user pages only so */
 	*(volatile uint64_t *)va = 0x5eed;
+	arch_user_access_end();
 	vm_activate(kernel_pagetable);
 	KT_CHECK(*(uint64_t *)phys_to_virt(frame) == 0x5eed);
 

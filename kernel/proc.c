@@ -1,0 +1,423 @@
+/*
+ * The process table and the life of a process: creation (fork, kernel
+ * threads; spawn and exec are in exec.c), exit, wait, kill, faults.
+ * Lock order and states: proc.h.
+ */
+#include <stdint.h>
+
+#include "kernel/arch.h"
+#include "kernel/cpu.h"
+#include "kernel/kmalloc.h"
+#include "kernel/panic.h"
+#include "kernel/pmm.h"
+#include "kernel/printk.h"
+#include "kernel/proc.h"
+#include "kernel/syscall.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+
+#define STACK_CANARY 0x5ca1ab1e0ddba11ull
+
+struct proc procs[NPROC];
+
+/* Protects every p->parent, and orders exit's wakeup of a parent against
+ * the parent going to sleep in wait (no lost wake-up). */
+static struct spinlock wait_lock = SPINLOCK_INIT("wait");
+static int next_pid = 1;		/* [a] */
+static struct proc *initproc;		/* [I] once set */
+
+struct proc *myproc(void)
+{
+	struct proc *p;
+
+	push_off();
+	p = this_cpu()->proc;
+	pop_off();
+	return p;
+}
+
+static void reset(struct proc *p)
+{
+	p->chan = 0;
+	p->wake_at = 0;
+	p->killed = false;
+	p->parent = 0;
+	p->pagetable = 0;
+	p->heap_start = p->brk = 0;
+	p->user_pages = 0;
+	p->runtime_ns = 0;
+	p->name[0] = 0;
+	memset(&p->exit, 0, sizeof(p->exit));
+}
+
+/* Takes a free slot and gives it a pid and a kernel stack.  The result is
+ * an EMBRYO that nobody else touches until its creator makes it runnable. */
+struct proc *proc_alloc(void)
+{
+	for (struct proc *p = procs; p < procs + NPROC; p++) {
+		paddr_t stack;
+
+		acquire(&p->lock);
+		if (p->state != P_UNUSED) {
+			release(&p->lock);
+			continue;
+		}
+		if (!(stack = pmm_alloc_contig(PROC_KSTACK_PAGES))) {
+			release(&p->lock);
+			return 0;
+		}
+		reset(p);
+		p->kstack = phys_to_virt(stack);
+		*(uint64_t *)p->kstack = STACK_CANARY;
+		p->pid = __atomic_fetch_add(&next_pid, 1, __ATOMIC_RELAXED);
+		p->state = P_EMBRYO;
+		p->affinity = online_mask();
+		p->cpu = cpu_id();
+		release(&p->lock);
+		return p;
+	}
+	return 0;
+}
+
+/* Releases everything a process holds.  p->lock held; p is not running. */
+void proc_free(struct proc *p)
+{
+	if (p->pagetable) {
+		vm_free_user(p->pagetable);
+		vm_destroy(p->pagetable);
+	}
+	for (int i = 0; i < PROC_KSTACK_PAGES; i++)
+		pmm_free(virt_to_phys(p->kstack) + i * PAGE_SIZE);
+	reset(p);
+	p->kstack = 0;
+	p->pid = 0;
+	p->state = P_UNUSED;
+}
+
+/* Panics if the kernel stack overflowed into its last word. */
+void proc_check_stack(struct proc *p)
+{
+	if (*(uint64_t *)p->kstack != STACK_CANARY)
+		panic("kernel stack overflow in pid %d (%s)", p->pid, p->name);
+}
+
+/* Every new process's first switch ends here (swtch.S), still holding the
+ * p->lock the scheduler took. */
+void proc_first_run(void)
+{
+	struct proc *p = myproc();
+
+	release(&p->lock);
+	if (!p->pagetable)
+		intr_enable();	/* a kernel thread runs with interrupts on */
+}
+
+void proc_set_parent(struct proc *child, struct proc *parent)
+{
+	acquire(&wait_lock);
+	child->parent = parent;
+	release(&wait_lock);
+}
+
+/* Makes a finished EMBRYO runnable. */
+void proc_launch(struct proc *p)
+{
+	acquire(&p->lock);
+	sched_make_runnable(p);
+	release(&p->lock);
+}
+
+int proc_kthread(const char *name, void (*fn)(void *), void *arg, uint64_t affinity)
+{
+	struct proc *p = proc_alloc();
+
+	if (!p)
+		return -ENOMEM;
+	strlcpy(p->name, name, sizeof(p->name));
+	arch_proc_init_kthread(p, fn, arg);
+	if (affinity & online_mask())
+		p->affinity = affinity & online_mask();
+	proc_set_parent(p, myproc());
+	proc_launch(p);
+	return p->pid;
+}
+
+void kthread_exit(void);
+void kthread_exit(void)
+{
+	proc_exit(EXIT_NORMAL, 0);
+}
+
+/* Gives p's children to init (wait_lock held). */
+static void reparent(struct proc *p)
+{
+	for (struct proc *c = procs; c < procs + NPROC; c++) {
+		if (c->parent == p) {
+			c->parent = initproc;
+			wakeup(initproc);
+		}
+	}
+}
+
+void proc_exit(int how, int status)
+{
+	struct proc *p = myproc();
+
+	if (p == initproc) {
+		printk("init exited (status %d); powering off\n", status);
+		arch_poweroff(how == EXIT_NORMAL ? status : 127);
+	}
+	acquire(&wait_lock);
+	reparent(p);
+	if (p->parent)
+		wakeup(p->parent);
+	acquire(&p->lock);
+	p->exit.pid = p->pid;
+	p->exit.how = how;
+	p->exit.status = status;
+	memcpy(p->exit.name, p->name, sizeof(p->name));
+	p->state = P_ZOMBIE;
+	release(&wait_lock);
+	sched();
+	panic("proc_exit: zombie pid %d was scheduled again", p->pid);
+}
+
+void proc_fault(int fault, uint64_t rip, uint64_t addr, const char *what)
+{
+	struct proc *p = myproc();
+
+	printk("pid %d (%s): %s at rip %lx, address %lx: killed\n", p->pid, p->name, what, rip,
+	       addr);
+	p->exit.fault = fault;
+	p->exit.rip = rip;
+	p->exit.addr = addr;
+	proc_exit(EXIT_FAULT, 0);
+}
+
+/* Waits for a child (pid, or any with WAIT_ANY) to end; fills *info and
+ * frees it.  -ECHILD if there is no such child, -EINTR if killed. */
+int proc_wait(int pid, struct wait_info *info)
+{
+	struct proc *me = myproc();
+
+	acquire(&wait_lock);
+	for (;;) {
+		bool have = false;
+
+		for (struct proc *c = procs; c < procs + NPROC; c++) {
+			if (c->parent != me || (pid != WAIT_ANY && c->pid != pid))
+				continue;
+			acquire(&c->lock);
+			have = true;
+			if (c->state == P_ZOMBIE) {
+				int found = c->pid;
+
+				*info = c->exit;
+				proc_free(c);
+				release(&c->lock);
+				release(&wait_lock);
+				return found;
+			}
+			release(&c->lock);
+		}
+		if (!have) {
+			release(&wait_lock);
+			return -ECHILD;
+		}
+		if (me->killed) {
+			release(&wait_lock);
+			return -EINTR;
+		}
+		sleep(me, &wait_lock);
+	}
+}
+
+/* Finds a live process by pid and returns it with its lock held. */
+static struct proc *find_locked(int pid)
+{
+	for (struct proc *p = procs; p < procs + NPROC; p++) {
+		acquire(&p->lock);
+		if (p->pid == pid && p->state != P_UNUSED)
+			return p;
+		release(&p->lock);
+	}
+	return 0;
+}
+
+/* Marks a process killed; it exits when it next returns to user mode
+ * (a sleeping one is woken to notice). */
+int proc_kill(int pid)
+{
+	struct proc *p;
+
+	if (pid == 1)
+		return -EPERM;
+	if (!(p = find_locked(pid)))
+		return -ESRCH;
+	if (!p->pagetable) {
+		release(&p->lock);
+		return -EPERM;		/* kernel threads cannot be killed */
+	}
+	p->killed = true;
+	if (p->state == P_SLEEPING)
+		sched_make_runnable(p);
+	release(&p->lock);
+	return 0;
+}
+
+int proc_count(void)
+{
+	int n = 0;
+
+	for (struct proc *p = procs; p < procs + NPROC; p++)
+		n += __atomic_load_n(&p->state, __ATOMIC_RELAXED) != P_UNUSED;
+	return n;
+}
+
+/* ---- system calls ---- */
+
+int64_t sys_fork(const uint64_t *a)
+{
+	struct proc *p = myproc(), *np;
+
+	(void)a;
+	if (!(np = proc_alloc()))
+		return -ENOMEM;
+	np->pagetable = vm_create();
+	long pages = np->pagetable ? vm_copy_user(p->pagetable, np->pagetable) : -ENOMEM;
+	if (pages < 0) {
+		acquire(&np->lock);
+		proc_free(np);
+		release(&np->lock);
+		return -ENOMEM;
+	}
+	np->user_pages = pages;
+	np->heap_start = p->heap_start;
+	np->brk = p->brk;
+	memcpy(np->name, p->name, sizeof(np->name));
+	arch_proc_init_user(np);
+	arch_tf_copy(np->tf, p->tf);
+	arch_tf_set_return(np->tf, 0);		/* the child sees fork() == 0 */
+	np->affinity = p->affinity;
+	proc_set_parent(np, p);
+	proc_launch(np);
+	return np->pid;
+}
+
+int64_t sys_exit(const uint64_t *a)
+{
+	proc_exit(EXIT_NORMAL, (int)a[0]);
+}
+
+int64_t sys_wait(const uint64_t *a)
+{
+	struct wait_info info;
+	int pid;
+
+	/* Check the buffer first: a failed call must not reap the child. */
+	if (a[1] && !user_writable(a[1], sizeof(info)))
+		return -EFAULT;
+	pid = proc_wait((int)a[0], &info);
+	if (pid > 0 && a[1] && copyout(a[1], &info, sizeof(info)) < 0)
+		return -EFAULT;
+	return pid;
+}
+
+int64_t sys_kill(const uint64_t *a)
+{
+	return proc_kill((int)a[0]);
+}
+
+int64_t sys_getpid(const uint64_t *a)
+{
+	(void)a;
+	return myproc()->pid;
+}
+
+int64_t sys_getppid(const uint64_t *a)
+{
+	struct proc *p = myproc();
+	int ppid;
+
+	(void)a;
+	acquire(&wait_lock);
+	ppid = p->parent ? p->parent->pid : 0;
+	release(&wait_lock);
+	return ppid;
+}
+
+static int proc_state(enum procstate s)
+{
+	switch (s) {
+	case P_RUNNABLE: return PSTATE_RUNNABLE;
+	case P_RUNNING: return PSTATE_RUNNING;
+	case P_SLEEPING: return PSTATE_SLEEPING;
+	case P_ZOMBIE: return PSTATE_ZOMBIE;
+	default: return 0;
+	}
+}
+
+/* Fills up to max entries of the process list. */
+int64_t sys_ps(const uint64_t *a)
+{
+	struct proc_info info;
+	int max = (int)a[1], n = 0;
+
+	if (max < 0)
+		return -EINVAL;
+	if (max > NPROC)
+		max = NPROC;
+	if (!user_writable(a[0], (uint64_t)max * sizeof(info)))
+		return -EFAULT;
+	for (struct proc *p = procs; p < procs + NPROC && n < max; p++) {
+		acquire(&p->lock);
+		if (p->state == P_UNUSED || p->state == P_EMBRYO) {
+			release(&p->lock);
+			continue;
+		}
+		memset(&info, 0, sizeof(info));
+		info.pid = p->pid;
+		info.state = proc_state(p->state);
+		info.cpu = p->cpu;
+		info.affinity = p->affinity;
+		info.runtime_ns = p->runtime_ns;
+		if (p->state == P_RUNNING)
+			info.runtime_ns += clock_ns() - p->run_start;
+		info.mem_pages = p->user_pages;
+		memcpy(info.name, p->name, sizeof(info.name));
+		release(&p->lock);
+		acquire(&wait_lock);
+		info.ppid = p->parent ? p->parent->pid : 0;
+		release(&wait_lock);
+		if (copyout(a[0] + n * sizeof(info), &info, sizeof(info)) < 0)
+			return -EFAULT;
+		n++;
+	}
+	return n;
+}
+
+/* The first user process.  run: the command of `make run RUN=...`, or
+ * NULL for the interactive shell. */
+int proc_start_init(const char *run)
+{
+	char *argv[4] = { "init", 0, 0, 0 };
+	struct proc *p = proc_alloc();
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	if (run) {
+		argv[1] = "-c";
+		argv[2] = (char *)run;
+	}
+	arch_proc_init_user(p);
+	if ((err = exec_load(p, "init", argv)) < 0) {
+		acquire(&p->lock);
+		proc_free(p);
+		release(&p->lock);
+		return err;
+	}
+	initproc = p;
+	proc_launch(p);
+	return p->pid;
+}

@@ -1,0 +1,102 @@
+/*
+ * Processes.
+ *
+ * Every process has its own address space (a page table whose upper half
+ * is the kernel's), a kernel stack, and an entry in the process table.
+ * Kernel threads are processes without a user half: the in-kernel test
+ * runner and the fallback monitor run as kernel threads.
+ *
+ * States:
+ *   UNUSED -> EMBRYO (slot taken, being built) -> RUNNABLE (in a run queue)
+ *   RUNNABLE <-> RUNNING (on a CPU) -> SLEEPING (on a channel) -> RUNNABLE
+ *   RUNNING -> ZOMBIE (exited; parent not yet told) -> UNUSED (reaped by wait)
+ *
+ * Locks, in the order they must be taken:
+ *   wait_lock (proc.c)  before  p->lock  before  a CPU's runqueue lock
+ * (xv6-riscv's order, plus the run queues).
+ */
+#ifndef KERNEL_PROC_H
+#define KERNEL_PROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kernel/spinlock.h"
+#include "kernel/vm.h"
+#include "lib/uapi.h"
+
+#define NPROC		128
+#define PROC_KSTACK_PAGES 2	/* 8 KiB kernel stack per process */
+
+enum procstate { P_UNUSED, P_EMBRYO, P_RUNNABLE, P_RUNNING, P_SLEEPING, P_ZOMBIE };
+
+struct trapframe;
+
+struct proc {
+	struct spinlock lock;
+
+	/* p->lock must be held for these: */
+	enum procstate state;
+	const void *chan;	/* sleeping on this channel */
+	uint64_t wake_at;	/* clock_ns() deadline of a timed sleep, or 0 */
+	bool killed;		/* exit at the next return to user space */
+	int pid;
+	int cpu;		/* CPU it runs on, is queued on, or last ran on */
+	uint64_t affinity;	/* bit i: may run on CPU i */
+	struct wait_info exit;	/* how it ended (valid when ZOMBIE) */
+
+	/* wait_lock must be held for this: */
+	struct proc *parent;
+
+	/* The owning CPU's runqueue lock protects this: */
+	struct proc *rq_next;
+
+	/* Private to the process (or its creator before it runs): */
+	struct pagetable *pagetable;	/* NULL for a kernel thread */
+	uint8_t *kstack;		/* bottom of the kernel stack */
+	uint64_t context;		/* saved kernel stack pointer (swtch) */
+	struct trapframe *tf;		/* user registers, top of kstack */
+	uint64_t heap_start, brk;	/* sbrk area */
+	uint64_t user_pages;		/* user frames mapped */
+	uint64_t runtime_ns;		/* CPU time so far */
+	uint64_t run_start;		/* clock_ns() when last put on a CPU */
+	bool use_iret;			/* return from this syscall by iretq (exec) */
+	char name[PROC_NAME_MAX];
+};
+
+extern struct proc procs[NPROC];
+
+/* The process running on this CPU, or NULL in the scheduler. */
+struct proc *myproc(void);
+
+struct proc *proc_alloc(void);		/* an EMBRYO with a kernel stack; NULL if none */
+void proc_free(struct proc *p);		/* back to UNUSED; p->lock held */
+int proc_kthread(const char *name, void (*fn)(void *), void *arg, uint64_t affinity);
+void proc_exit(int how, int status) __attribute__((noreturn));
+int proc_kill(int pid);
+int proc_wait(int pid, struct wait_info *info);
+int proc_count(void);
+/* Ends the current process because of a CPU fault (trap handler). */
+void proc_fault(int fault, uint64_t rip, uint64_t addr, const char *what) __attribute__((noreturn));
+/* The first process: `init` from the initrd (argv from the command line). */
+int proc_start_init(const char *run);
+
+void proc_launch(struct proc *p);	/* EMBRYO -> RUNNABLE */
+void proc_set_parent(struct proc *child, struct proc *parent);
+void proc_check_stack(struct proc *p);
+void proc_first_run(void);
+
+/* Scheduler (sched.c). */
+void sched(void);	/* p->lock held, state already changed */
+void scheduler(void) __attribute__((noreturn));
+void sched_make_runnable(struct proc *p);	/* p->lock held */
+void yield(void);
+void sleep(const void *chan, struct spinlock *lk);
+/* sleep() with a deadline in clock_ns(); returns false once it passed. */
+bool sleep_until(const void *chan, struct spinlock *lk, uint64_t deadline);
+void wakeup(const void *chan);
+void sched_tick(void);
+int sched_set_affinity(struct proc *p, uint64_t mask);
+uint64_t online_mask(void);
+
+#endif

@@ -1,0 +1,390 @@
+/*
+ * The scheduler: per-CPU run queues, preemptive round robin, affinity,
+ * work stealing, and sleep/wakeup.
+ *
+ * Each CPU runs scheduler() on its own stack.  It takes the next process
+ * from its run queue (or steals one an idle CPU may run), switches to it,
+ * and gets control back when the process calls sched(): on yield, sleep,
+ * exit, or preemption by the timer (sched_tick sets need_resched; the
+ * trap path yields on the way back to user mode).
+ *
+ * A process becoming runnable goes to the least-loaded CPU its affinity
+ * allows (ties: the CPU it last ran on, whose cache is warm).  An idle
+ * target is woken with an IPI.
+ *
+ * Hand-off, as in xv6: a process calls sched() holding its own p->lock;
+ * the scheduler that switched to it releases that lock after swtch()
+ * returns, and takes the next process's lock before switching to it.  So
+ * another CPU that dequeues a just-yielded process spins on p->lock until
+ * the old CPU is off that process's stack.
+ */
+#include <stdint.h>
+
+#include "kernel/arch.h"
+#include "kernel/cpu.h"
+#include "kernel/panic.h"
+#include "kernel/proc.h"
+#include "kernel/syscall.h"
+#include "lib/errno.h"
+
+static int timed_sleepers;	/* [a] processes in sleep_until() */
+
+uint64_t online_mask(void)
+{
+	uint64_t m = 0;
+
+	for (int i = 0; i < ncpu; i++)
+		if (__atomic_load_n(&cpus[i].online, __ATOMIC_ACQUIRE))
+			m |= 1ull << i;
+	return m;
+}
+
+static void rq_push(struct cpu *c, struct proc *p)
+{
+	acquire(&c->rq_lock);
+	p->rq_next = 0;
+	if (c->rq_tail)
+		c->rq_tail->rq_next = p;
+	else
+		c->rq_head = p;
+	c->rq_tail = p;
+	c->rq_len++;
+	release(&c->rq_lock);
+}
+
+/* Unlinks the first queued process that may run on CPU `on`. */
+static struct proc *rq_take(struct cpu *c, int on)
+{
+	struct proc *prev = 0, *p;
+
+	acquire(&c->rq_lock);
+	for (p = c->rq_head; p; prev = p, p = p->rq_next) {
+		if (!(p->affinity & (1ull << on)))
+			continue;
+		if (prev)
+			prev->rq_next = p->rq_next;
+		else
+			c->rq_head = p->rq_next;
+		if (c->rq_tail == p)
+			c->rq_tail = prev;
+		c->rq_len--;
+		break;
+	}
+	release(&c->rq_lock);
+	return p;
+}
+
+/* Removes p from c's queue if it is there. */
+static bool rq_remove(struct cpu *c, struct proc *p)
+{
+	struct proc **pp;
+	bool found = false;
+
+	acquire(&c->rq_lock);
+	for (struct proc *prev = 0, *q = c->rq_head; q; prev = q, q = q->rq_next) {
+		if (q != p)
+			continue;
+		pp = prev ? &prev->rq_next : &c->rq_head;
+		*pp = q->rq_next;
+		if (c->rq_tail == q)
+			c->rq_tail = prev;
+		c->rq_len--;
+		found = true;
+		break;
+	}
+	release(&c->rq_lock);
+	return found;
+}
+
+static int load(int cpu)
+{
+	return __atomic_load_n(&cpus[cpu].rq_len, __ATOMIC_RELAXED) +
+	       (__atomic_load_n(&cpus[cpu].proc, __ATOMIC_RELAXED) != 0);
+}
+
+static int pick_cpu(struct proc *p)
+{
+	int best = -1;
+
+	if (p->cpu >= 0 && p->cpu < ncpu && (p->affinity & (1ull << p->cpu)))
+		best = p->cpu;
+	for (int i = 0; i < ncpu; i++) {
+		if (!(p->affinity & (1ull << i)) || !cpus[i].online)
+			continue;
+		if (best < 0 || load(i) < load(best))
+			best = i;
+	}
+	if (best < 0)
+		panic("sched: pid %d has no online CPU in its affinity %lx", p->pid, p->affinity);
+	return best;
+}
+
+/* Queues p on the best CPU for it.  p->lock held. */
+void sched_make_runnable(struct proc *p)
+{
+	int target = pick_cpu(p);
+
+	p->state = P_RUNNABLE;
+	p->chan = 0;
+	p->cpu = target;
+	rq_push(&cpus[target], p);
+	if (target != cpu_id() && !__atomic_load_n(&cpus[target].proc, __ATOMIC_RELAXED))
+		arch_send_ipi(target, IPI_RESCHED);	/* wake it from hlt */
+}
+
+/* A process this CPU may run: its own queue first, then the busiest other. */
+static struct proc *next_proc(struct cpu *c)
+{
+	struct proc *p = rq_take(c, c->id);
+	int victim = -1;
+
+	if (p)
+		return p;
+	for (int i = 0; i < ncpu; i++)
+		if (i != c->id && cpus[i].rq_len > 0 && (victim < 0 || cpus[i].rq_len > cpus[victim].rq_len))
+			victim = i;
+	return victim >= 0 ? rq_take(&cpus[victim], c->id) : 0;
+}
+
+void scheduler(void)
+{
+	struct cpu *c = this_cpu();
+
+	for (;;) {
+		struct proc *p;
+
+		intr_disable();
+		if (!(p = next_proc(c))) {
+			cpu_idle_wait();	/* sti; hlt: an IPI or tick wakes us */
+			continue;
+		}
+		acquire(&p->lock);
+		if (p->state != P_RUNNABLE)
+			panic("scheduler: queued pid %d is not runnable (state %d)", p->pid, p->state);
+		if (!(p->affinity & (1ull << c->id))) {
+			sched_make_runnable(p);		/* affinity changed while queued */
+			release(&p->lock);
+			continue;
+		}
+		p->state = P_RUNNING;
+		p->cpu = c->id;
+		p->run_start = clock_ns();
+		c->proc = p;
+		arch_switch_to(p);
+		swtch(&c->sched_context, p->context);
+		/* Back from sched(): p is off this CPU.  Leave its address space
+		 * before unlocking it: once unlocked it may be freed elsewhere. */
+		c->proc = 0;
+		vm_activate(kernel_pagetable);
+		release(&p->lock);
+	}
+}
+
+/* Switches to this CPU's scheduler.  Hold only p->lock, with p->state
+ * already changed from RUNNING. */
+void sched(void)
+{
+	struct proc *p = myproc();
+	struct cpu *c = this_cpu();
+	bool intena;
+
+	if (!holding(&p->lock))
+		panic("sched: pid %d does not hold its lock", p->pid);
+	if (c->noff != 1)
+		panic("sched: pid %d holds other locks (noff %d)", p->pid, c->noff);
+	if (p->state == P_RUNNING)
+		panic("sched: pid %d is still RUNNING", p->pid);
+	if (intr_enabled())
+		panic("sched: interrupts on");
+	proc_check_stack(p);
+	p->runtime_ns += clock_ns() - p->run_start;
+	intena = c->intena;
+	swtch(&p->context, c->sched_context);
+	this_cpu()->intena = intena;	/* we may now be on another CPU */
+}
+
+void yield(void)
+{
+	struct proc *p = myproc();
+
+	acquire(&p->lock);
+	sched_make_runnable(p);
+	sched();
+	release(&p->lock);
+}
+
+/*
+ * Atomically releases lk and sleeps on chan; reacquires lk when woken.
+ * Holding p->lock from before lk is released until sched() means a
+ * wakeup() (which takes p->lock) cannot slip in between: no lost wake-up.
+ */
+void sleep(const void *chan, struct spinlock *lk)
+{
+	struct proc *p = myproc();
+
+	if (lk != &p->lock) {
+		acquire(&p->lock);
+		release(lk);
+	}
+	p->chan = chan;
+	p->state = P_SLEEPING;
+	sched();
+	p->chan = 0;
+	if (lk != &p->lock) {
+		release(&p->lock);
+		acquire(lk);
+	}
+}
+
+bool sleep_until(const void *chan, struct spinlock *lk, uint64_t deadline)
+{
+	struct proc *p = myproc();
+
+	if (clock_ns() >= deadline)
+		return false;
+	__atomic_fetch_add(&timed_sleepers, 1, __ATOMIC_RELAXED);
+	p->wake_at = deadline;		/* read by sched_tick under p->lock */
+	sleep(chan, lk);
+	p->wake_at = 0;
+	__atomic_fetch_sub(&timed_sleepers, 1, __ATOMIC_RELAXED);
+	return clock_ns() < deadline;
+}
+
+void wakeup(const void *chan)
+{
+	struct proc *me = myproc();
+
+	for (struct proc *p = procs; p < procs + NPROC; p++) {
+		if (p == me)
+			continue;
+		acquire(&p->lock);
+		if (p->state == P_SLEEPING && p->chan == chan)
+			sched_make_runnable(p);
+		release(&p->lock);
+	}
+}
+
+/* CPU 0 wakes timed sleepers whose deadline passed. */
+static void wake_expired(void)
+{
+	uint64_t now = clock_ns();
+
+	for (struct proc *p = procs; p < procs + NPROC; p++) {
+		if (!__atomic_load_n(&p->wake_at, __ATOMIC_RELAXED))
+			continue;
+		acquire(&p->lock);
+		if (p->state == P_SLEEPING && p->wake_at && now >= p->wake_at)
+			sched_make_runnable(p);
+		release(&p->lock);
+	}
+}
+
+/* Every tick, interrupts off: time-slice the running process. */
+void sched_tick(void)
+{
+	struct cpu *c = this_cpu();
+
+	if (c->id == 0 && __atomic_load_n(&timed_sleepers, __ATOMIC_RELAXED))
+		wake_expired();
+	if (c->proc && c->rq_len > 0)
+		c->need_resched = true;
+}
+
+/* Restricts p to the CPUs in mask; a running or queued p moves at once. */
+int sched_set_affinity(struct proc *p, uint64_t mask)
+{
+	int cpu;
+
+	mask &= online_mask();
+	if (!mask)
+		return -EINVAL;
+	acquire(&p->lock);
+	p->affinity = mask;
+	cpu = p->cpu;
+	if (p->state == P_RUNNABLE && !(mask & (1ull << cpu)) && rq_remove(&cpus[cpu], p))
+		sched_make_runnable(p);
+	if (p->state == P_RUNNING && !(mask & (1ull << cpu)) && p != myproc()) {
+		cpus[cpu].need_resched = true;
+		arch_send_ipi(cpu, IPI_RESCHED);
+	}
+	release(&p->lock);
+	if (p == myproc() && !(mask & (1ull << cpu_id())))
+		yield();	/* onto an allowed CPU before returning */
+	return 0;
+}
+
+/* ---- system calls ---- */
+
+int64_t sys_yield(const uint64_t *a)
+{
+	(void)a;
+	yield();
+	return 0;
+}
+
+static struct spinlock sleep_lock = SPINLOCK_INIT("sleep");
+
+/* Sleeps for a[0] milliseconds: -EINTR if killed first. */
+int64_t sys_sleep(const uint64_t *a)
+{
+	struct proc *p = myproc();
+	uint64_t deadline;
+
+	if (a[0] > 1000ull * 1000 * 1000 * 1000)
+		return -EINVAL;
+	deadline = clock_ns() + a[0] * 1000000ull;
+	acquire(&sleep_lock);
+	while (clock_ns() < deadline) {
+		if (p->killed) {
+			release(&sleep_lock);
+			return -EINTR;
+		}
+		sleep_until(&sleep_lock, &sleep_lock, deadline);
+	}
+	release(&sleep_lock);
+	return 0;
+}
+
+int64_t sys_uptime(const uint64_t *a)
+{
+	(void)a;
+	return (int64_t)clock_ns();
+}
+
+static struct proc *target(int pid)
+{
+	struct proc *me = myproc();
+
+	if (pid == 0 || pid == me->pid)
+		return me;
+	for (struct proc *p = procs; p < procs + NPROC; p++)
+		if (p->pid == pid && p->state != P_UNUSED && p->state != P_ZOMBIE)
+			return p;
+	return 0;
+}
+
+int64_t sys_setaffinity(const uint64_t *a)
+{
+	struct proc *p = target((int)a[0]);
+
+	return p ? sched_set_affinity(p, a[1]) : -ESRCH;
+}
+
+int64_t sys_getaffinity(const uint64_t *a)
+{
+	struct proc *p = target((int)a[0]);
+
+	return p ? (int64_t)p->affinity : -ESRCH;
+}
+
+int64_t sys_getcpu(const uint64_t *a)
+{
+	(void)a;
+	return cpu_id();
+}
+
+int64_t sys_ncpu(const uint64_t *a)
+{
+	(void)a;
+	return ncpu;
+}
