@@ -6,10 +6,12 @@
 
 /*
  * Runs fn(arg) on every other online CPU (in interrupt context) and
- * returns once all of them have.  fn must not take locks.  Call with no
- * spinlock held: a CPU spinning on a lock still answers calls (acquire()
- * polls for them), but one waiting for a lock we hold with interrupts
- * off must not be waited for.
+ * returns once all of them have.  Call with no spinlock held: a CPU
+ * spinning on a lock still answers calls (acquire() polls for them), so
+ * the only way to deadlock is for the caller to hold a lock some target
+ * waits for.  fn itself may take a lock only if no holder of that lock
+ * can be waiting for this call (the tests' counter lock is taken only
+ * inside fn).
  */
 void smp_call_others(void (*fn)(void *), void *arg);
 /* The same on every online CPU, this one included, all at once (with

@@ -137,7 +137,7 @@ class GuestRun:
         crash = self.crash_reason(status, text)
         log = os.path.join(OUT, self.name + ".log")
         if self.expect != "pass":
-            return [self.judge_selftest(status, planned, results, crash, log)]
+            return [self.judge_selftest(status, planned, results, crash, log, text)]
         out = [Result(f"{self.name}/{t}", ok, "" if ok else f"failed (log: {log})")
                for ok, t in results]
         missing = [f"{p} not printed" for p in self.must_print if p not in text]
@@ -156,13 +156,17 @@ class GuestRun:
             out.append(Result(self.name, True))
         return out
 
-    def judge_selftest(self, status, planned, results, crash, log):
+    def judge_selftest(self, status, planned, results, crash, log, text=""):
         """The run must fail, and in the expected way."""
         name = f"harness/detects-{self.expect}"
         if self.expect == "fail":
             ok = status == 1 and results and not results[0][0] and not crash
         elif self.expect == "panic":
             ok = crash is not None and crash.startswith("kernel panic") and not results
+        elif self.expect == "panic-once":
+            reports = [l for l in text.splitlines()
+                       if l.startswith("PANIC: ") and "kernel stopped" not in l]
+            ok = crash is not None and crash.startswith("kernel panic") and len(reports) == 1
         else:
             ok = crash is not None and crash.startswith("hang")
         return Result(name, bool(ok), "" if ok else
@@ -178,6 +182,8 @@ def guest_runs():
         GuestRun("selftest-fail", "test=selftest/fail", expect="fail", tests=True),
         GuestRun("selftest-exception", "test=selftest/exception", expect="panic", tests=True),
         GuestRun("selftest-hang", "test=selftest/hang", expect="hang", timeout=8, tests=True),
+        GuestRun("selftest-panic-all", "test=selftest/panic_all", smp=4, expect="panic-once",
+                 tests=True),
         GuestRun("boot-monitor", "", stdin=b"mem\nls\ncat motd\npoweroff\n",
                  must_print=("baton: ", "MiB free", "frames free", "motd", "Welcome to Baton",
                              "powering off")),

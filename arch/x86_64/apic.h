@@ -33,12 +33,11 @@ void lapic_timer_start(uint32_t initial_count);
 uint32_t lapic_timer_current(void);
 void lapic_timer_stop(void);
 
-void ioapic_init(void);
+/* Sets up the IOAPIC serving GSI 0; false if the MADT lists none. */
+bool ioapic_init(void);
 /* Routes ISA IRQ irq (honouring ACPI overrides) to vector T_IRQ0 + irq on
  * the CPU with APIC id dest. */
 void ioapic_route_isa(int irq, uint32_t dest);
-
-void pic_disable(void);
 
 /* Timekeeping (timer.c). */
 void timer_calibrate(void);	/* TSC and LAPIC timer against the PIT */

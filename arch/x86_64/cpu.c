@@ -93,6 +93,7 @@ struct cpu *this_cpu(void)
 void arch_cpu_init(int id)
 {
 	gdt_init_cpu(id);
+	write_cr4(read_cr4() | (1 << 7));	/* PGE: kernel mappings are global */
 	if (id == 0)
 		idt_init();
 	idt_load();

@@ -39,7 +39,7 @@ static void wr(uint32_t reg, uint32_t v)
 }
 
 /* Uses the IOAPIC that serves GSI 0 (QEMU has exactly one). */
-void ioapic_init(void)
+bool ioapic_init(void)
 {
 	for (int i = 0; i < madt.nioapics; i++)
 		if (madt.ioapics[i].gsi_base == 0) {
@@ -47,12 +47,13 @@ void ioapic_init(void)
 			gsi_base = 0;
 		}
 	if (!base)
-		return;
+		return false;
 	nlines = ((rd(REG_VER) >> 16) & 0xFF) + 1;
 	for (int i = 0; i < nlines; i++) {
 		wr(REG_REDTBL + 2 * i, RED_MASKED | (T_IRQ0 + i));
 		wr(REG_REDTBL + 2 * i + 1, 0);
 	}
+	return true;
 }
 
 void ioapic_route_isa(int irq, uint32_t dest)

@@ -90,10 +90,7 @@ void arch_interrupts_init(const void *rsdp, size_t rsdp_len)
 	lapic_init(acpi ? madt.lapic_addr : rdmsr(MSR_APIC_BASE) & ~0xFFFull);
 	lapic_init_cpu();
 	cpus[0].apic_id = lapic_id();
-	if (acpi && madt.nioapics > 0) {
-		ioapic_init();
-		use_ioapic = true;
-	}
+	use_ioapic = acpi && ioapic_init();
 	timer_calibrate();
 	timer_start_cpu();
 	uart_enable_input();

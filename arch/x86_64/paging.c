@@ -200,7 +200,6 @@ void vm_init(paddr_t phys_top)
 	map_direct(pml4, PAGE_ROUND_UP(phys_top));
 	kernel_pagetable = (struct pagetable *)pml4;
 	map_kernel_image(kernel_pagetable);
-	write_cr4(read_cr4() | (1 << 7));	/* PGE: global pages */
 	vm_activate(kernel_pagetable);
 }
 

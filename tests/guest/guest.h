@@ -26,5 +26,6 @@ void test_sched_many_threads(void);
 void test_selftest_fail(void);
 void test_selftest_exception(void);
 void test_selftest_hang(void);
+void test_selftest_panic_all(void);
 
 #endif

@@ -2,6 +2,9 @@
 #include <stdint.h>
 
 #include "kernel/arch.h"
+#include "kernel/cpu.h"
+#include "kernel/panic.h"
+#include "kernel/smp.h"
 #include "kernel/initrd.h"
 #include "kernel/kmalloc.h"
 #include "kernel/ktest.h"
@@ -70,6 +73,18 @@ void test_selftest_exception(void)
 {
 	arch_trigger_exception(1);
 	KT_CHECK(!"the deliberate exception returned");
+}
+
+static void panic_here(void *arg)
+{
+	(void)arg;
+	panic("deliberate panic on cpu %d", cpu_id());
+}
+
+/* Every core panics at once: exactly one report must come out. */
+void test_selftest_panic_all(void)
+{
+	smp_call_all(panic_here, 0);
 }
 
 void test_selftest_hang(void)

@@ -31,6 +31,7 @@ const struct ktest ktests[] = {
 	{ "selftest", "fail", test_selftest_fail, true },
 	{ "selftest", "exception", test_selftest_exception, true },
 	{ "selftest", "hang", test_selftest_hang, true },
+	{ "selftest", "panic_all", test_selftest_panic_all, true },
 };
 
 const int nktests = sizeof(ktests) / sizeof(ktests[0]);
