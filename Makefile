@@ -44,6 +44,7 @@ KERNEL_S := boot/multiboot2.S boot/entry.S $(wildcard arch/$(ARCH)/*.S)
 KERNEL_OBJS := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/k/%.o,$(KERNEL_S))
 
 INITRD_FILES := $(wildcard user/files/*)
+include user/build.mk
 
 # Host unit tests: each tests/host/test_X.c is one cmocka program, linked
 # with every lib/ file except string.c (the host libc provides those).

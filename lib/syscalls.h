@@ -36,6 +36,23 @@
 #define SYS_ncpu	23	/* int ncpu(void) */
 #define SYS_memstat	24	/* int memstat(struct memstat *st) */
 
-#define NSYSCALL	25	/* one more than the highest number */
+/* Handles, shared pages and mailboxes (docs/ipc.md). */
+#define SYS_close	25	/* int close(int h) */
+#define SYS_dup		26	/* int dup(int h, uint32_t rights) */
+#define SYS_shm_create	27	/* int shm_create(size_t size, const char *name) */
+#define SYS_shm_open	28	/* int shm_open(const char *name, uint32_t rights) */
+#define SYS_shm_map	29	/* void *shm_map(int h, int prot) */
+#define SYS_shm_unmap	30	/* int shm_unmap(void *addr) */
+#define SYS_shm_unlink	31	/* int shm_unlink(const char *name) */
+#define SYS_mbox_create	32	/* int mbox_create(int capacity, const char *name) */
+#define SYS_mbox_open	33	/* int mbox_open(const char *name, uint32_t rights) */
+#define SYS_mbox_send	34	/* int mbox_send(int h, const void *buf, size_t len, int64_t timeout_ms, int xfer, uint32_t flags) */
+#define SYS_mbox_recv	35	/* long mbox_recv(int h, void *buf, size_t cap, int64_t timeout_ms, struct msg_info *info) */
+#define SYS_msg_send	36	/* int msg_send(int pid, const void *buf, size_t len, int64_t timeout_ms) */
+#define SYS_msg_recv	37	/* long msg_recv(void *buf, size_t cap, int64_t timeout_ms, struct msg_info *info) */
+#define SYS_proc_events	38	/* int proc_events(void): handle of this process's child-exit mailbox */
+#define SYS_handle_info	39	/* int handle_info(int h, struct handle_info *info) */
+
+#define NSYSCALL	40	/* one more than the highest number */
 
 #endif

@@ -62,9 +62,16 @@ struct dirent {
 	char name[PATH_MAX_LEN];
 };
 
+#define SPAWN_MAX_HANDLES 8
+
 /* Optional arguments of spawn() (NULL for defaults). */
 struct spawn_opts {
 	uint64_t affinity;	/* 0: any cpu */
+	int32_t handles[SPAWN_MAX_HANDLES];	/* ours, copied to the child as 0, 1, ... */
+	int32_t nhandles;
+	uint32_t max_handles;	/* quotas for the child; 0 = default, never above ours */
+	uint64_t max_queued;
+	uint64_t max_shm_pages;
 };
 
 struct memstat {
@@ -72,7 +79,59 @@ struct memstat {
 	uint64_t total_frames;
 	uint64_t kmalloc_bytes;	/* kernel heap in use */
 	uint64_t nprocs;	/* processes alive (any state but free) */
+	uint64_t nobjects;	/* kernel objects alive: mailboxes, shared memory, queued messages */
 };
+
+/* ---- Handles (docs/ipc.md) ---- */
+
+/* Rights a handle carries.  dup() can only drop rights, never add them. */
+#define RIGHT_SEND	0x1	/* mailbox: send */
+#define RIGHT_RECV	0x2	/* mailbox: receive */
+#define RIGHT_MAP_READ	0x4	/* shared memory: map readable */
+#define RIGHT_MAP_WRITE	0x8	/* shared memory: map writable */
+#define RIGHT_ALL	0xF
+
+#define HANDLE_TYPE_MBOX 1
+#define HANDLE_TYPE_SHM	2
+
+struct handle_info {
+	int32_t type;		/* HANDLE_TYPE_* */
+	uint32_t rights;
+	uint64_t size;		/* shm: bytes; mbox: capacity */
+	uint64_t queued;	/* mbox: messages queued now */
+};
+
+/* shm_map protections. */
+#define PROT_READ	0x1
+#define PROT_WRITE	0x2
+
+#define SHM_MAX_SIZE	(2ull << 20)	/* 2 MiB per object */
+#define IPC_NAME_MAX	32		/* names of shm objects and mailboxes */
+
+/* ---- Mailboxes ---- */
+
+#define MSG_MAX		4096	/* bytes in one message */
+#define MBOX_MAX_CAPACITY 1024	/* messages queued in one mailbox */
+#define TIMEOUT_NEVER	(-1)	/* block until it can proceed */
+#define TIMEOUT_POLL	0	/* never block: -EAGAIN */
+
+/* mbox_send flags. */
+#define SEND_KEEP_HANDLE 0x1	/* send a copy of the handle and keep ours */
+#define NO_HANDLE	(-1)	/* xfer argument: no handle in the message */
+
+struct msg_info {
+	int32_t sender;		/* pid of the sender */
+	int32_t handle;		/* handle received with the message, or NO_HANDLE */
+	uint64_t len;		/* bytes of the message */
+};
+
+/* What a process's child-exit mailbox (proc_events) receives: a
+ * struct wait_info per child that ends, sender = the child's pid. */
+
+/* ---- Quotas (per process; 0 in spawn_opts = the default) ---- */
+#define QUOTA_HANDLES	64		/* open handles */
+#define QUOTA_QUEUED	(256u << 10)	/* bytes of this process's messages still queued */
+#define QUOTA_SHM_PAGES	4096		/* pages of shared memory it created */
 
 /* User address-space layout (fixed, so gdb can load program symbols). */
 #define USER_TEXT_BASE	0x400000ull		/* programs are linked here */

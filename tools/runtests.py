@@ -76,15 +76,26 @@ def run_host_test(path):
 
 # ---------------------------------------------------------------- guest
 
+def make_initrd_without(data, drop, path):
+    """Writes a copy of a ustar archive without the member named drop."""
+    import io
+    import tarfile
+    src = tarfile.open(fileobj=io.BytesIO(data))
+    with tarfile.open(path, "w", format=tarfile.USTAR_FORMAT) as out:
+        for m in src.getmembers():
+            if m.name.lstrip("./") != drop:
+                out.addfile(m, src.extractfile(m) if m.isfile() else None)
+
 class GuestRun:
     """One boot.  expect: 'pass' (every planned test passes), or the name
     of a failure the harness must detect: 'fail', 'panic', 'hang'."""
 
     def __init__(self, name, cmdline, smp=2, mem="128M", timeout=60, expect="pass",
-                 stdin=b"", must_print=(), initrd="normal", tests=None):
+                 stdin=b"", must_print=(), initrd="normal", tests=None, expect_status=0):
         self.name, self.cmdline, self.smp, self.mem = name, cmdline, smp, mem
         self.timeout, self.expect, self.stdin = timeout, expect, stdin
         self.must_print, self.initrd, self.tests = must_print, initrd, tests
+        self.expect_status = expect_status
 
     def iso(self):
         """Builds this run's ISO; a damaged or missing initrd when asked."""
@@ -101,6 +112,10 @@ class GuestRun:
                 data[0:100] = b"\xff" * 100          # name field: checksum breaks
                 with open(initrd, "wb") as f:
                     f.write(data)
+            elif self.initrd == "monitor":     # no init: the kernel monitor starts
+                with open(os.path.join(BUILD, "initrd.tar"), "rb") as f:
+                    data = f.read()
+                make_initrd_without(data, "init", initrd)
             elif os.path.exists(initrd):
                 os.remove(initrd)
         path = os.path.join(OUT, self.name + ".iso")
@@ -148,12 +163,16 @@ class GuestRun:
                               f"{crash or 'output stopped'} (log: {log})"))
         elif crash:
             out.append(Result(self.name, False, f"{crash} (log: {log})"))
-        elif status != (0 if all(r.ok for r in out) else 1):
+        elif self.tests is not None and status != (0 if all(r.ok for r in out) else 1):
             out.append(Result(self.name, False, f"unexpected exit status {status} (log: {log})"))
         if missing:
             out.append(Result(self.name, False, "; ".join(missing) + f" (log: {log})"))
-        if self.tests is None and not crash and not missing and status == 0:
-            out.append(Result(self.name, True))
+        if self.tests is None and not crash:
+            if status != self.expect_status:
+                out.append(Result(self.name, False, f"exit status {status}, expected "
+                                  f"{self.expect_status} (log: {log})"))
+            elif not missing:
+                out.append(Result(self.name, True))
         return out
 
     def judge_selftest(self, status, planned, results, crash, log, text=""):
@@ -178,15 +197,22 @@ def guest_runs():
     for smp in (1, 2, 4):
         runs.append(GuestRun(f"guest-smp{smp}", f"test expect_cpus={smp}", smp=smp, tests=True))
     runs.append(GuestRun("guest-smp8", "test=smp expect_cpus=8", smp=8, tests=True))
+    for smp in (1, 2, 4):
+        runs.append(GuestRun(f"user-smp{smp}", 'run="utest"', smp=smp, tests=True, timeout=120))
     runs += [
+        GuestRun("shell-session", "", smp=2,
+                 stdin=b"ps\nfault null\necho still alive\npoweroff\n",
+                 must_print=("PID", "init", "sh", "page fault", "killed", "still alive")),
+        GuestRun("run-fault", 'run="fault null"', smp=1, expect_status=100 + 1,
+                 must_print=("page fault",)),
         GuestRun("selftest-fail", "test=selftest/fail", expect="fail", tests=True),
         GuestRun("selftest-exception", "test=selftest/exception", expect="panic", tests=True),
         GuestRun("selftest-hang", "test=selftest/hang", expect="hang", timeout=8, tests=True),
         GuestRun("selftest-panic-all", "test=selftest/panic_all", smp=4, expect="panic-once",
                  tests=True),
-        GuestRun("boot-monitor", "", stdin=b"mem\nls\ncat motd\npoweroff\n",
+        GuestRun("boot-monitor", "", stdin=b"mem\nls\ncat motd\npoweroff\n", initrd="monitor",
                  must_print=("baton: ", "MiB free", "frames free", "motd", "Welcome to Baton",
-                             "powering off")),
+                             "powering off", "kernel monitor")),
         GuestRun("boot-corrupt-initrd", "test=printk", initrd="corrupt", tests=True,
                  must_print=("initrd: corrupt archive",)),
         GuestRun("boot-missing-initrd", "test=printk", initrd="missing", tests=True,

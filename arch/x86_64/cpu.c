@@ -50,13 +50,16 @@ uint64_t arch_cycles(void)
 }
 
 /* QEMU's isa-debug-exit device (tools/qemu-run adds it at port 0xf4)
- * ends QEMU with status (v << 1) | 1.  On a machine without it the write
- * is ignored and we halt. */
+ * ends QEMU with status (v << 1) | 1, which only has 8 bits: statuses
+ * outside 0..127 are reported as 127.  On a machine without the device
+ * the write is ignored and we halt. */
 #define DEBUG_EXIT_PORT 0xf4
 
 void arch_poweroff(int status)
 {
 	intr_disable();
+	if (status < 0 || status > 127)
+		status = 127;
 	outl(DEBUG_EXIT_PORT, (uint32_t)status);
 	cpu_halt_forever();
 }
