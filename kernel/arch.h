@@ -72,6 +72,12 @@ void arch_user_access_begin(void);
 void arch_user_access_end(void);
 void arch_syscall_init(void);
 
+/* Fills the pmu_ fields of c from this CPU's performance counters, or
+ * sets pmu_valid = 0 when the CPU has no architectural PMU. */
+struct cpu_counters;
+void arch_pmu_init(void);
+void arch_pmu_read(struct cpu_counters *c);
+
 /* Stops every other CPU (IPI) so a panic report is not interleaved. */
 void arch_stop_other_cpus(void);
 

@@ -12,6 +12,7 @@
 
 #include "kernel/arch.h"
 #include "kernel/console.h"
+#include "kernel/counters.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 #include "kernel/spinlock.h"
@@ -26,12 +27,18 @@ static uint32_t head, tail;	/* head: next to read; tail: next to write */
 static int fg_pid;		/* Ctrl-C target, 0 for none */
 
 #define CTRL_C 0x03
+#define CTRL_T 0x14
 
 void console_input(char c)
 {
 	int victim = 0;
 
 	acquire(&input_lock);
+	if (c == CTRL_T) {		/* counters snapshot, from the kernel itself */
+		release(&input_lock);
+		counters_print();
+		return;
+	}
 	if (c == CTRL_C && fg_pid)
 		victim = fg_pid;
 	else if (tail - head < INPUT_SIZE)	/* when full, drop (never overwrite) */

@@ -16,6 +16,7 @@
 
 #include "kernel/param.h"
 #include "kernel/spinlock.h"
+#include "lib/uapi.h"
 
 struct proc;
 
@@ -38,8 +39,9 @@ struct cpu {
 	struct proc *rq_head, *rq_tail;
 	int rq_len;		/* read without the lock as a load hint */
 
-	uint64_t ticks;		/* [o] timer interrupts taken */
-	uint64_t ipis_received;	/* [o] */
+	/* [o] this CPU's event counters (kernel/counters.h): their own
+	 * cache lines, written by no other CPU. */
+	struct cpu_counters counters;
 } __attribute__((aligned(64)));
 
 /* The syscall entry stub (arch/x86_64/syscall.S) uses these offsets. */

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "kernel/arch.h"
+#include "kernel/handle.h"
 #include "kernel/initrd.h"
 #include "kernel/param.h"
 #include "kernel/pmm.h"
@@ -228,6 +229,40 @@ int64_t sys_exec(const uint64_t *a)
 	return err;
 }
 
+/* The handles spawn_opts asks to pass must all be ours. */
+static int check_spawn_handles(const struct spawn_opts *o)
+{
+	struct kobj *obj;
+
+	if (o->nhandles < 0 || o->nhandles > SPAWN_MAX_HANDLES)
+		return -EINVAL;
+	for (int i = 0; i < o->nhandles; i++)
+		if (handle_get(o->handles[i], 0, 0, &obj, 0) < 0)
+			return -EBADH;
+	return 0;
+}
+
+static uint64_t lower(uint64_t asked, uint64_t ours)
+{
+	return asked && asked < ours ? asked : ours;
+}
+
+/* Copies the chosen handles into the child as 0, 1, ... and sets its
+ * quotas: what was asked, never above the parent's. */
+static void spawn_ipc(struct proc *np, struct proc *p, const struct spawn_opts *o)
+{
+	np->max_handles = lower(o->max_handles, p->max_handles);
+	np->acct->max_queued = lower(o->max_queued, p->acct->max_queued);
+	np->acct->max_shm_pages = lower(o->max_shm_pages, p->acct->max_shm_pages);
+	for (int i = 0; i < o->nhandles && i < (int)np->max_handles; i++) {
+		struct handle *e = &p->handles[o->handles[i]];
+
+		kobj_get(e->obj);
+		np->handles[i] = *e;
+		kobj_rights_changed(e->obj, e->rights, +1);
+	}
+}
+
 /* spawn(path, argv, opts): a new child running path. */
 int64_t sys_spawn(const uint64_t *a)
 {
@@ -240,6 +275,8 @@ int64_t sys_spawn(const uint64_t *a)
 		return -EFAULT;
 	if (opts.affinity && !(opts.affinity & online_mask()))
 		return -EINVAL;
+	if ((err = check_spawn_handles(&opts)) < 0)
+		return err;
 	if (!(k = args_alloc()))
 		return -ENOMEM;
 	if ((err = copy_args(k, a[0], a[1])) < 0 || !(np = proc_alloc())) {
@@ -257,6 +294,7 @@ int64_t sys_spawn(const uint64_t *a)
 	}
 	if (opts.affinity)
 		np->affinity = opts.affinity & online_mask();
+	spawn_ipc(np, myproc(), &opts);
 	proc_set_parent(np, myproc());
 	proc_launch(np);
 	return np->pid;

@@ -45,6 +45,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	sym_init(bi->symbols, bi->symbols_len);	/* names in panic reports */
 	if (bi->initrd)
 		initrd_init(bi->initrd, bi->initrd_len);	/* user programs and files */
+	proc_init();			/* the process table */
 	arch_interrupts_init(bi->rsdp, bi->rsdp_len);	/* APICs, timers, serial input */
 	intr_enable();
 	arch_start_cpus();		/* the other cores, each into cpu_main() */

@@ -69,8 +69,8 @@ static void cmd_cpus(const char *args)
 	(void)args;
 	printk("cpu  apic  ticks      ipis-in\n");
 	for (int i = 0; i < ncpu; i++)
-		printk("%3d  %4u  %-9lu  %lu\n", i, cpus[i].apic_id, cpus[i].ticks,
-		       cpus[i].ipis_received);
+		printk("%3d  %4u  %-9lu  %lu\n", i, cpus[i].apic_id, cpus[i].counters.timer_irqs,
+		       cpus[i].counters.ipis_received);
 }
 
 static void cmd_poweroff(const char *args)

@@ -8,6 +8,7 @@
 #include "kernel/arch.h"
 #include "kernel/cpu.h"
 #include "kernel/kmalloc.h"
+#include "kernel/mbox.h"
 #include "kernel/panic.h"
 #include "kernel/pmm.h"
 #include "kernel/printk.h"
@@ -25,6 +26,13 @@ struct proc procs[NPROC];
 static struct spinlock wait_lock = SPINLOCK_INIT("wait");
 static int next_pid = 1;		/* [a] */
 static struct proc *initproc;		/* [I] once set */
+
+/* Names the process locks, so a lock report says "proc". */
+void proc_init(void)
+{
+	for (struct proc *p = procs; p < procs + NPROC; p++)
+		spinlock_init(&p->lock, "proc");
+}
 
 struct proc *myproc(void)
 {
@@ -48,6 +56,25 @@ static void reset(struct proc *p)
 	p->runtime_ns = 0;
 	p->name[0] = 0;
 	memset(&p->exit, 0, sizeof(p->exit));
+	memset(p->handles, 0, sizeof(p->handles));
+	memset(p->maps, 0, sizeof(p->maps));
+	p->inbox = p->events = 0;
+	p->max_handles = QUOTA_HANDLES;
+	p->acct = 0;
+	p->last_cpu = -1;
+	memset(&p->pc, 0, sizeof(p->pc));
+}
+
+/* Drops every IPC resource: handles, mappings, mailboxes, the account's
+ * process reference.  Runs at exit (or when an EMBRYO is abandoned). */
+static void release_ipc(struct proc *p)
+{
+	handle_close_all(p);
+	if (p->pagetable)
+		shm_unmap_all(p);
+	mbox_exit(p);
+	account_put(p->acct);
+	p->acct = 0;
 }
 
 /* Takes a free slot and gives it a pid and a kernel stack.  The result is
@@ -67,6 +94,12 @@ struct proc *proc_alloc(void)
 			return 0;
 		}
 		reset(p);
+		if (!(p->acct = account_new(QUOTA_QUEUED, QUOTA_SHM_PAGES))) {
+			pmm_free(stack);
+			pmm_free(stack + PAGE_SIZE);
+			release(&p->lock);
+			return 0;
+		}
 		p->kstack = phys_to_virt(stack);
 		*(uint64_t *)p->kstack = STACK_CANARY;
 		p->pid = __atomic_fetch_add(&next_pid, 1, __ATOMIC_RELAXED);
@@ -82,6 +115,10 @@ struct proc *proc_alloc(void)
 /* Releases everything a process holds.  p->lock held; p is not running. */
 void proc_free(struct proc *p)
 {
+	/* A zombie released its IPC resources at exit; an EMBRYO that never
+	 * ran has none yet but its account. */
+	account_put(p->acct);
+	p->acct = 0;
 	if (p->pagetable) {
 		vm_free_user(p->pagetable);
 		vm_destroy(p->pagetable);
@@ -167,15 +204,18 @@ void proc_exit(int how, int status)
 		printk("init exited (status %d); powering off\n", status);
 		arch_poweroff(how == EXIT_NORMAL ? status : 127);
 	}
-	acquire(&wait_lock);
-	reparent(p);
-	if (p->parent)
-		wakeup(p->parent);
-	acquire(&p->lock);
+	release_ipc(p);
 	p->exit.pid = p->pid;
 	p->exit.how = how;
 	p->exit.status = status;
 	memcpy(p->exit.name, p->name, sizeof(p->name));
+	acquire(&wait_lock);
+	reparent(p);
+	if (p->parent) {
+		mbox_post_exit(p->parent, &p->exit);	/* proc_events */
+		wakeup(p->parent);
+	}
+	acquire(&p->lock);
 	p->state = P_ZOMBIE;
 	release(&wait_lock);
 	sched();
@@ -292,6 +332,11 @@ int64_t sys_fork(const uint64_t *a)
 		return -ENOMEM;
 	}
 	np->user_pages = pages;
+	handle_copy_all(np, p);
+	shm_copy_mappings(np, p);
+	np->max_handles = p->max_handles;
+	np->acct->max_queued = p->acct->max_queued;
+	np->acct->max_shm_pages = p->acct->max_shm_pages;
 	np->heap_start = p->heap_start;
 	np->brk = p->brk;
 	memcpy(np->name, p->name, sizeof(np->name));

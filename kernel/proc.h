@@ -12,8 +12,10 @@
  *   RUNNING -> ZOMBIE (exited; parent not yet told) -> UNUSED (reaped by wait)
  *
  * Locks, in the order they must be taken:
- *   wait_lock (proc.c)  before  p->lock  before  a CPU's runqueue lock
- * (xv6-riscv's order, plus the run queues).
+ *   wait_lock (proc.c)  before  a mailbox's m->lock  before  p->lock
+ *   before  a CPU's runqueue lock
+ * (xv6-riscv's order, plus mailboxes, whose wakeup() takes p->locks, and
+ * the run queues).
  */
 #ifndef KERNEL_PROC_H
 #define KERNEL_PROC_H
@@ -21,6 +23,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel/handle.h"
+#include "kernel/shm.h"
 #include "kernel/spinlock.h"
 #include "kernel/vm.h"
 #include "lib/uapi.h"
@@ -45,6 +49,9 @@ struct proc {
 	uint64_t affinity;	/* bit i: may run on CPU i */
 	struct wait_info exit;	/* how it ended (valid when ZOMBIE) */
 
+	struct mbox *inbox;	/* default mailbox (msg_send by pid), made on first use */
+	struct mbox *events;	/* child-exit mailbox (proc_events), made on first use */
+
 	/* wait_lock must be held for this: */
 	struct proc *parent;
 
@@ -61,6 +68,12 @@ struct proc {
 	uint64_t runtime_ns;		/* CPU time so far */
 	uint64_t run_start;		/* clock_ns() when last put on a CPU */
 	bool use_iret;			/* return from this syscall by iretq (exec) */
+	struct handle handles[QUOTA_HANDLES];	/* its kernel objects (handle.h) */
+	uint32_t max_handles;		/* quota: at most this many open */
+	struct ipc_account *acct;	/* queued-bytes and shm-page quotas */
+	struct shm_mapping maps[NSHMMAP];	/* shared memory mapped (shm.c) */
+	int last_cpu;			/* CPU it last ran on, -1 before its first run */
+	struct proc_counters pc;	/* its own event totals (counters.h) */
 	char name[PROC_NAME_MAX];
 };
 
@@ -69,6 +82,7 @@ extern struct proc procs[NPROC];
 /* The process running on this CPU, or NULL in the scheduler. */
 struct proc *myproc(void);
 
+void proc_init(void);
 struct proc *proc_alloc(void);		/* an EMBRYO with a kernel stack; NULL if none */
 void proc_free(struct proc *p);		/* back to UNUSED; p->lock held */
 int proc_kthread(const char *name, void (*fn)(void *), void *arg, uint64_t affinity);

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "kernel/arch.h"
+#include "kernel/counters.h"
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
 #include "kernel/proc.h"
@@ -146,6 +147,18 @@ static struct proc *next_proc(struct cpu *c)
 	return victim >= 0 ? rq_take(&cpus[victim], c->id) : 0;
 }
 
+/* A switch into p, and whether p arrives from another CPU. */
+static void count_switch(struct cpu *c, struct proc *p)
+{
+	COUNT(ctx_switches, 1);
+	if (p->last_cpu >= 0 && p->last_cpu != c->id) {
+		COUNT(migrations_in, 1);
+		COUNT(migrations_from[p->last_cpu], 1);
+		p->pc.migrations++;
+	}
+	p->last_cpu = c->id;
+}
+
 void scheduler(void)
 {
 	struct cpu *c = this_cpu();
@@ -155,7 +168,10 @@ void scheduler(void)
 
 		intr_disable();
 		if (!(p = next_proc(c))) {
+			uint64_t t0 = arch_cycles();
+
 			cpu_idle_wait();	/* sti; hlt: an IPI or tick wakes us */
+			COUNT(idle_cycles, arch_cycles() - t0);
 			continue;
 		}
 		acquire(&p->lock);
@@ -170,8 +186,13 @@ void scheduler(void)
 		p->cpu = c->id;
 		p->run_start = clock_ns();
 		c->proc = p;
+		count_switch(c, p);
 		arch_switch_to(p);
+		uint64_t t0 = arch_cycles();
 		swtch(&c->sched_context, p->context);
+		uint64_t ran = arch_cycles() - t0;
+		COUNT(busy_cycles, ran);
+		p->pc.cycles_on[c->id] += ran;
 		/* Back from sched(): p is off this CPU.  Leave its address space
 		 * before unlocking it: once unlocked it may be freed elsewhere. */
 		c->proc = 0;

@@ -6,6 +6,7 @@
  * calling at once cannot deadlock each other.
  */
 #include "kernel/arch.h"
+#include "kernel/counters.h"
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
 #include "kernel/smp.h"
@@ -76,6 +77,7 @@ static void flush_local(void *arg)
 
 void tlb_shootdown(void)
 {
+	COUNT(tlb_shootdowns, 1);
 	arch_tlb_flush_local();
 	smp_call_others(flush_local, 0);
 }

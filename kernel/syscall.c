@@ -7,7 +7,9 @@
 #include <stdint.h>
 
 #include "kernel/arch.h"
+#include "kernel/counters.h"
 #include "kernel/cpu.h"
+#include "kernel/handle.h"
 #include "kernel/kmalloc.h"
 #include "kernel/pmm.h"
 #include "kernel/proc.h"
@@ -41,6 +43,23 @@ static const syscall_fn syscalls[NSYSCALL] = {
 	[SYS_poweroff] = sys_poweroff,
 	[SYS_ncpu] = sys_ncpu,
 	[SYS_memstat] = sys_memstat,
+	[SYS_close] = sys_close,
+	[SYS_dup] = sys_dup,
+	[SYS_shm_create] = sys_shm_create,
+	[SYS_shm_open] = sys_shm_open,
+	[SYS_shm_map] = sys_shm_map,
+	[SYS_shm_unmap] = sys_shm_unmap,
+	[SYS_shm_unlink] = sys_shm_unlink,
+	[SYS_mbox_create] = sys_mbox_create,
+	[SYS_mbox_open] = sys_mbox_open,
+	[SYS_mbox_send] = sys_mbox_send,
+	[SYS_mbox_recv] = sys_mbox_recv,
+	[SYS_msg_send] = sys_msg_send,
+	[SYS_msg_recv] = sys_msg_recv,
+	[SYS_proc_events] = sys_proc_events,
+	[SYS_handle_info] = sys_handle_info,
+	[SYS_counters] = sys_counters,
+	[SYS_proc_counters] = sys_proc_counters,
 };
 
 void syscall_use_iret(void)
@@ -71,6 +90,8 @@ int syscall_dispatch(struct trapframe *tf)
 	int64_t ret = -ENOSYS;
 	bool iret;
 
+	COUNT(syscalls, 1);
+	p->pc.syscalls++;
 	if (nr < NSYSCALL && syscalls[nr])
 		ret = syscalls[nr](args);
 	arch_tf_set_return(tf, ret);
@@ -92,6 +113,7 @@ int64_t sys_memstat(const uint64_t *a)
 		.total_frames = pmm_total_frames(),
 		.kmalloc_bytes = kmalloc_in_use(),
 		.nprocs = proc_count(),
+		.nobjects = __atomic_load_n(&kobj_count, __ATOMIC_RELAXED),
 	};
 
 	return copyout(a[0], &st, sizeof(st));

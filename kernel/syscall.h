@@ -30,6 +30,8 @@ int copyout(uint64_t udst, const void *src, size_t n);
 /* Copies a NUL-terminated string of at most max-1 bytes; returns its
  * length, -EFAULT, or -E2BIG if it does not fit. */
 int copyinstr(char *dst, uint64_t usrc, size_t max);
+/* Into another (blocked) process's memory; src is ours when from_user. */
+int copy_to_proc(struct proc *dst, uint64_t uva, const void *src, size_t n, bool from_user);
 
 /* Loads program `path` from the initrd into p (a new address space with
  * argv on the stack), replacing its old image only on success. */
@@ -64,5 +66,22 @@ int64_t sys_setfg(const uint64_t *a);
 int64_t sys_poweroff(const uint64_t *a);
 int64_t sys_ncpu(const uint64_t *a);
 int64_t sys_memstat(const uint64_t *a);
+int64_t sys_close(const uint64_t *a);
+int64_t sys_dup(const uint64_t *a);
+int64_t sys_shm_create(const uint64_t *a);
+int64_t sys_shm_open(const uint64_t *a);
+int64_t sys_shm_map(const uint64_t *a);
+int64_t sys_shm_unmap(const uint64_t *a);
+int64_t sys_shm_unlink(const uint64_t *a);
+int64_t sys_mbox_create(const uint64_t *a);
+int64_t sys_mbox_open(const uint64_t *a);
+int64_t sys_mbox_send(const uint64_t *a);
+int64_t sys_mbox_recv(const uint64_t *a);
+int64_t sys_msg_send(const uint64_t *a);
+int64_t sys_msg_recv(const uint64_t *a);
+int64_t sys_proc_events(const uint64_t *a);
+int64_t sys_handle_info(const uint64_t *a);
+int64_t sys_counters(const uint64_t *a);
+int64_t sys_proc_counters(const uint64_t *a);
 
 #endif

@@ -95,3 +95,34 @@ int copyinstr(char *dst, uint64_t usrc, size_t max)
 	}
 	return -E2BIG;
 }
+
+/*
+ * Copies n bytes into another process's memory at uva (a blocked
+ * receiver's buffer, checked writable when it blocked), through the
+ * direct map of its frames.  src is the caller's user memory when
+ * from_user.  The target is asleep, so its mappings cannot change.
+ */
+int copy_to_proc(struct proc *dst, uint64_t uva, const void *src, size_t n, bool from_user)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		uint64_t va = uva + done;
+		size_t chunk = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+		paddr_t pa;
+		int flags;
+
+		if (chunk > n - done)
+			chunk = n - done;
+		if (vm_walk(dst->pagetable, va, &pa, &flags) < 0 || !(flags & VM_USER) ||
+		    !(flags & VM_WRITE))
+			return -EFAULT;
+		if (from_user)
+			arch_user_access_begin();
+		memcpy(phys_to_virt(pa), (const char *)src + done, chunk);
+		if (from_user)
+			arch_user_access_end();
+		done += chunk;
+	}
+	return 0;
+}

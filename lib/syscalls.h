@@ -53,6 +53,10 @@
 #define SYS_proc_events	38	/* int proc_events(void): handle of this process's child-exit mailbox */
 #define SYS_handle_info	39	/* int handle_info(int h, struct handle_info *info) */
 
-#define NSYSCALL	40	/* one more than the highest number */
+/* Core-local counters (docs/cache-lab.md). */
+#define SYS_counters	40	/* int counters(struct cpu_counters *buf, int max): CPUs filled */
+#define SYS_proc_counters 41	/* int proc_counters(int pid, struct proc_counters *out) */
+
+#define NSYSCALL	42	/* one more than the highest number */
 
 #endif

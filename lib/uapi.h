@@ -82,6 +82,49 @@ struct memstat {
 	uint64_t nobjects;	/* kernel objects alive: mailboxes, shared memory, queued messages */
 };
 
+/* ---- Core-local counters (docs/cache-lab.md) ---- */
+
+#define COUNTERS_MAX_CPUS 32
+
+/* One CPU's event counts since boot.  Every field is written only by its
+ * own CPU.  pmu_valid is 0 when the CPU has no architectural PMU (TCG):
+ * the pmu_ fields are then unavailable, not zero. */
+struct cpu_counters {
+	uint64_t syscalls;
+	uint64_t ctx_switches;		/* switches into a process */
+	uint64_t timer_irqs;
+	uint64_t device_irqs;
+	uint64_t ipis_sent;
+	uint64_t ipis_received;
+	uint64_t tlb_shootdowns;	/* shootdowns this CPU started */
+	uint64_t msgs_sent;
+	uint64_t msgs_received;
+	uint64_t bytes_sent;
+	uint64_t bytes_received;
+	uint64_t shm_faults;		/* faults on shared pages */
+	uint64_t migrations_in;		/* processes that last ran elsewhere */
+	uint64_t idle_cycles;		/* TSC cycles halted */
+	uint64_t busy_cycles;		/* TSC cycles running processes */
+	uint64_t pmu_valid;		/* PMU_BASIC: cycles, instructions, LLC misses real; PMU_HITM: pmu_hitm real */
+	uint64_t pmu_cycles;
+	uint64_t pmu_instructions;
+	uint64_t pmu_llc_misses;
+	uint64_t pmu_hitm;		/* loads served from another core's modified line */
+	uint64_t migrations_from[COUNTERS_MAX_CPUS];	/* by source CPU */
+} __attribute__((aligned(64)));
+
+#define PMU_BASIC	0x1
+#define PMU_HITM	0x2
+
+/* Per-process totals (proc_counters syscall). */
+struct proc_counters {
+	uint64_t syscalls;
+	uint64_t msgs_sent;
+	uint64_t msgs_received;
+	uint64_t migrations;
+	uint64_t cycles_on[COUNTERS_MAX_CPUS];	/* TSC cycles run on each CPU */
+};
+
 /* ---- Handles (docs/ipc.md) ---- */
 
 /* Rights a handle carries.  dup() can only drop rights, never add them. */

@@ -101,6 +101,7 @@ void arch_cpu_init(int id)
 		idt_init();
 	idt_load();
 	arch_syscall_init();
+	arch_pmu_init();
 }
 
 /* Reloading CR3 drops non-global entries; toggling CR4.PGE drops the

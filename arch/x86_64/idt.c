@@ -16,11 +16,13 @@
 #include "arch/x86_64/x86.h"
 #include "kernel/arch.h"
 #include "kernel/clock.h"
+#include "kernel/counters.h"
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
+#include "kernel/vm.h"
 #include "kernel/smp.h"
 #include "kernel/symbols.h"
 
@@ -143,7 +145,11 @@ static int fault_kind(uint64_t vector)
 static void user_exception(struct trapframe *tf)
 {
 	uint64_t addr = tf->vector == T_PAGE_FAULT ? read_cr2() : 0;
+	int flags;
 
+	if (tf->vector == T_PAGE_FAULT && vm_walk(myproc()->pagetable, addr, 0, &flags) == 0 &&
+	    (flags & VM_SHARED))
+		COUNT(shm_faults, 1);
 	intr_enable();
 	proc_fault(fault_kind(tf->vector), tf->rip, addr, trap_name(tf->vector));
 }
@@ -175,11 +181,11 @@ static void dispatch(struct trapframe *tf)
 		return;
 	case T_IPI_RESCHED:		/* woke us; need_resched was set by the sender */
 		lapic_eoi();
-		this_cpu()->ipis_received++;
+		COUNT(ipis_received, 1);
 		return;
 	case T_IPI_CALL:
 		lapic_eoi();
-		this_cpu()->ipis_received++;
+		COUNT(ipis_received, 1);
 		smp_call_handler();
 		return;
 	case T_LAPIC_ERROR:

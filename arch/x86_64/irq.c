@@ -14,6 +14,7 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/x86.h"
 #include "kernel/arch.h"
+#include "kernel/counters.h"
 #include "kernel/cpu.h"
 #include "kernel/printk.h"
 
@@ -64,6 +65,7 @@ void irq_dispatch(uint64_t vector)
 {
 	int irq = vector - T_IRQ0;
 
+	COUNT(device_irqs, 1);
 	if (handlers[irq])
 		handlers[irq]();
 	else

@@ -14,6 +14,7 @@
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/x86.h"
 #include "kernel/arch.h"
+#include "kernel/counters.h"
 #include "kernel/cpu.h"
 #include "kernel/param.h"
 #include "kernel/printk.h"
@@ -99,6 +100,7 @@ void smp_boot_aps(void)
 
 void arch_send_ipi(int cpu, int kind)
 {
+	COUNT(ipis_sent, 1);
 	lapic_send_ipi(cpus[cpu].apic_id, kind == IPI_RESCHED ? T_IPI_RESCHED : T_IPI_CALL);
 }
 

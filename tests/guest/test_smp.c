@@ -76,7 +76,7 @@ void test_smp_ipi_each_core(void)
 	int token = 0x1ab;
 
 	for (int i = 0; i < ncpu; i++) {
-		before[i] = cpus[i].ipis_received;
+		before[i] = cpus[i].counters.ipis_received;
 		answered[i] = 0;
 	}
 	smp_call_others(answer, &token);
@@ -84,7 +84,7 @@ void test_smp_ipi_each_core(void)
 		if (i == cpu_id())
 			continue;
 		KT_CHECK(answered[i] == token);
-		KT_CHECK(cpus[i].ipis_received > before[i]);
+		KT_CHECK(cpus[i].counters.ipis_received > before[i]);
 	}
 }
 
@@ -136,11 +136,11 @@ void test_smp_ticks_everywhere(void)
 	int behind;
 
 	for (int i = 0; i < ncpu; i++)
-		before[i] = cpus[i].ticks;
+		before[i] = cpus[i].counters.timer_irqs;
 	do {
 		behind = 0;
 		for (int i = 0; i < ncpu; i++)
-			behind += __atomic_load_n(&cpus[i].ticks, __ATOMIC_RELAXED) < before[i] + 3;
+			behind += __atomic_load_n(&cpus[i].counters.timer_irqs, __ATOMIC_RELAXED) < before[i] + 3;
 		cpu_idle_wait();
 	} while (behind && clock_ns() < deadline);
 	KT_CHECK(behind == 0);

@@ -1,0 +1,225 @@
+/*
+ * Kernel objects, handles and IPC accounting; see handle.h.
+ */
+#include <stdint.h>
+
+#include "kernel/handle.h"
+#include "kernel/kmalloc.h"
+#include "kernel/mbox.h"
+#include "kernel/panic.h"
+#include "kernel/proc.h"
+#include "kernel/shm.h"
+#include "kernel/syscall.h"
+#include "lib/errno.h"
+
+int kobj_count;
+
+void kobj_init(struct kobj *o, int type)
+{
+	o->type = type;
+	o->refs = 1;
+	__atomic_fetch_add(&kobj_count, 1, __ATOMIC_RELAXED);
+}
+
+void kobj_get(struct kobj *o)
+{
+	__atomic_fetch_add(&o->refs, 1, __ATOMIC_ACQ_REL);
+}
+
+void kobj_put(struct kobj *o)
+{
+	int left = __atomic_sub_fetch(&o->refs, 1, __ATOMIC_ACQ_REL);
+
+	if (left < 0)
+		panic("kobj_put: object %p (type %d) released once too often", (void *)o, o->type);
+	if (left > 0)
+		return;
+	__atomic_fetch_sub(&kobj_count, 1, __ATOMIC_RELAXED);
+	if (o->type == HANDLE_TYPE_MBOX)
+		mbox_destroy((struct mbox *)o);
+	else
+		shm_destroy((struct shm *)o);
+}
+
+void kobj_rights_changed(struct kobj *o, uint32_t rights, int delta)
+{
+	if (o->type == HANDLE_TYPE_MBOX)
+		mbox_rights_changed((struct mbox *)o, rights, delta);
+}
+
+struct ipc_account *account_new(uint64_t max_queued, uint64_t max_shm_pages)
+{
+	struct ipc_account *a = kmalloc(sizeof(*a));
+
+	if (!a)
+		return 0;
+	a->refs = 1;
+	a->max_queued = max_queued;
+	a->max_shm_pages = max_shm_pages;
+	return a;
+}
+
+void account_get(struct ipc_account *a)
+{
+	__atomic_fetch_add(&a->refs, 1, __ATOMIC_ACQ_REL);
+}
+
+void account_put(struct ipc_account *a)
+{
+	if (a && __atomic_sub_fetch(&a->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		kfree(a);
+}
+
+bool account_charge(uint64_t *counter, uint64_t n, uint64_t max)
+{
+	uint64_t old = __atomic_load_n(counter, __ATOMIC_RELAXED);
+
+	do {
+		if (old + n > max)
+			return false;
+	} while (!__atomic_compare_exchange_n(counter, &old, old + n, false, __ATOMIC_ACQ_REL,
+					      __ATOMIC_RELAXED));
+	return true;
+}
+
+void account_uncharge(uint64_t *counter, uint64_t n)
+{
+	__atomic_fetch_sub(counter, n, __ATOMIC_ACQ_REL);
+}
+
+bool handle_room(struct proc *p)
+{
+	int used = 0;
+
+	for (int i = 0; i < QUOTA_HANDLES; i++)
+		used += p->handles[i].obj != 0;
+	return used < (int)p->max_handles;
+}
+
+int handle_install(struct proc *p, struct kobj *o, uint32_t rights)
+{
+	if (!handle_room(p))
+		return -EQUOTA;
+	for (int i = 0; i < QUOTA_HANDLES; i++) {
+		if (!p->handles[i].obj) {
+			p->handles[i].obj = o;
+			p->handles[i].rights = rights;
+			kobj_rights_changed(o, rights, +1);
+			return i;
+		}
+	}
+	return -EQUOTA;
+}
+
+int handle_get(int h, int type, uint32_t need, struct kobj **o, uint32_t *rights)
+{
+	struct proc *p = myproc();
+	struct handle *e;
+
+	if (h < 0 || h >= QUOTA_HANDLES || !(e = &p->handles[h])->obj)
+		return -EBADH;
+	if (type && e->obj->type != type)
+		return -EBADH;
+	if ((e->rights & need) != need)
+		return -EPERM;
+	*o = e->obj;
+	if (rights)
+		*rights = e->rights;
+	return 0;
+}
+
+int handle_take(int h, struct kobj **o, uint32_t *rights)
+{
+	struct proc *p = myproc();
+
+	if (h < 0 || h >= QUOTA_HANDLES || !p->handles[h].obj)
+		return -EBADH;
+	*o = p->handles[h].obj;
+	*rights = p->handles[h].rights;
+	p->handles[h].obj = 0;
+	p->handles[h].rights = 0;
+	return 0;
+}
+
+/* Puts a reference back at slot h (a failed send returning the handle it
+ * took).  The slot is free: nothing ran in this process meanwhile. */
+void handle_restore(struct proc *p, int h, struct kobj *o, uint32_t rights)
+{
+	p->handles[h].obj = o;
+	p->handles[h].rights = rights;
+	kobj_rights_changed(o, rights, +1);
+}
+
+int handle_close(struct proc *p, int h)
+{
+	struct kobj *o;
+
+	if (h < 0 || h >= QUOTA_HANDLES || !(o = p->handles[h].obj))
+		return -EBADH;
+	kobj_rights_changed(o, p->handles[h].rights, -1);
+	p->handles[h].obj = 0;
+	p->handles[h].rights = 0;
+	kobj_put(o);
+	return 0;
+}
+
+void handle_close_all(struct proc *p)
+{
+	for (int i = 0; i < QUOTA_HANDLES; i++)
+		if (p->handles[i].obj)
+			handle_close(p, i);
+}
+
+void handle_copy_all(struct proc *dst, struct proc *src)
+{
+	for (int i = 0; i < QUOTA_HANDLES; i++) {
+		struct handle *e = &src->handles[i];
+
+		if (!e->obj)
+			continue;
+		kobj_get(e->obj);
+		dst->handles[i] = *e;
+		kobj_rights_changed(e->obj, e->rights, +1);
+	}
+}
+
+/* ---- system calls ---- */
+
+int64_t sys_close(const uint64_t *a)
+{
+	return handle_close(myproc(), (int)a[0]);
+}
+
+/* dup(h, rights): a second handle to the same object with a subset of
+ * h's rights (asking for a right h lacks is -EPERM). */
+int64_t sys_dup(const uint64_t *a)
+{
+	struct kobj *o;
+	uint32_t have, want = (uint32_t)a[1];
+	int err = handle_get((int)a[0], 0, want, &o, &have);
+
+	if (err < 0)
+		return err;
+	if (want & ~RIGHT_ALL)
+		return -EINVAL;
+	kobj_get(o);
+	if ((err = handle_install(myproc(), o, want)) < 0)
+		kobj_put(o);
+	return err;
+}
+
+int64_t sys_handle_info(const uint64_t *a)
+{
+	struct handle_info info = { 0 };
+	struct kobj *o;
+	int err = handle_get((int)a[0], 0, 0, &o, &info.rights);
+
+	if (err < 0)
+		return err;
+	info.type = o->type;
+	if (o->type == HANDLE_TYPE_MBOX)
+		mbox_info((struct mbox *)o, &info);
+	else
+		shm_info((struct shm *)o, &info);
+	return copyout(a[1], &info, sizeof(info));
+}

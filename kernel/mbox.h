@@ -1,0 +1,40 @@
+#ifndef KERNEL_MBOX_H
+#define KERNEL_MBOX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kernel/handle.h"
+#include "kernel/spinlock.h"
+
+#define INBOX_CAPACITY	16	/* a process's default mailbox (msg_send by pid) */
+
+struct msg;
+struct waiter;
+
+struct mbox {
+	struct kobj obj;
+	struct spinlock lock;
+	int capacity;		/* [I] 0 = rendezvous */
+	bool open_senders;	/* [I] senders are not counted: by pid or the kernel */
+	/* m->lock protects the rest: */
+	struct msg *head, *tail;
+	int count;		/* queued messages (rendezvous ones included) */
+	int senders;		/* handles with RIGHT_SEND in process tables */
+	int receivers;		/* handles with RIGHT_RECV in process tables */
+	struct waiter *waiters;	/* receivers blocked on an empty queue, FIFO */
+};
+
+struct mbox *mbox_new(int capacity, bool open_senders);
+void mbox_destroy(struct mbox *m);
+void mbox_rights_changed(struct mbox *m, uint32_t rights, int delta);
+void mbox_info(struct mbox *m, struct handle_info *info);
+/* A message from the kernel itself (child-exit events): never blocks,
+ * ignores the capacity; dropped if nobody can receive it. */
+void mbox_post(struct mbox *m, int sender, const void *data, uint32_t len);
+/* Tells a parent's event mailbox that child c ended (proc_exit). */
+void mbox_post_exit(struct proc *parent, const struct wait_info *info);
+/* Releases a process's default and event mailboxes (exit). */
+void mbox_exit(struct proc *p);
+
+#endif
