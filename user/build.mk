@@ -3,13 +3,13 @@
 # a static ELF linked at 0x400000 by user/user.ld, and is packed into
 # the initrd under its plain name.  See docs/userland.md.
 #
-# To add a program, write user/NAME.c and add NAME to USER_PROG_NAMES.
+# To add a program, write user/NAME.c: every user/*.c is a program.
 
 # This file is read before the Makefile's first rule; without this line
 # the first target below would become what a bare `make` builds.
 .DEFAULT_GOAL := all
 
-USER_PROG_NAMES := init sh echo ls ps cat fault spin utest uhelper
+USER_PROG_NAMES := $(sort $(notdir $(basename $(wildcard user/*.c))))
 
 USER_PROGS := $(addprefix $(BUILD)/user/,$(USER_PROG_NAMES))
 INITRD_FILES += $(USER_PROGS)
