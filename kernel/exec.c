@@ -252,6 +252,7 @@ static uint64_t lower(uint64_t asked, uint64_t ours)
 static void spawn_ipc(struct proc *np, struct proc *p, const struct spawn_opts *o)
 {
 	np->max_handles = lower(o->max_handles, p->max_handles);
+	np->sandbox = p->sandbox & (o->sandbox ? (o->sandbox | SB_BASIC) : SB_ALL);
 	np->acct->max_queued = lower(o->max_queued, p->acct->max_queued);
 	np->acct->max_shm_pages = lower(o->max_shm_pages, p->acct->max_shm_pages);
 	for (int i = 0; i < o->nhandles && i < (int)np->max_handles; i++) {

@@ -62,6 +62,7 @@ static void reset(struct proc *p)
 	p->max_handles = QUOTA_HANDLES;
 	p->acct = 0;
 	p->last_cpu = -1;
+	p->sandbox = SB_ALL;
 	memset(&p->pc, 0, sizeof(p->pc));
 }
 
@@ -335,6 +336,7 @@ int64_t sys_fork(const uint64_t *a)
 	handle_copy_all(np, p);
 	shm_copy_mappings(np, p);
 	np->max_handles = p->max_handles;
+	np->sandbox = p->sandbox;
 	np->acct->max_queued = p->acct->max_queued;
 	np->acct->max_shm_pages = p->acct->max_shm_pages;
 	np->heap_start = p->heap_start;

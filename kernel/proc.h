@@ -73,6 +73,7 @@ struct proc {
 	struct ipc_account *acct;	/* queued-bytes and shm-page quotas */
 	struct shm_mapping maps[NSHMMAP];	/* shared memory mapped (shm.c) */
 	int last_cpu;			/* CPU it last ran on, -1 before its first run */
+	uint64_t sandbox;		/* SB_* groups it may call (lib/uapi.h) */
 	struct proc_counters pc;	/* its own event totals (counters.h) */
 	char name[PROC_NAME_MAX];
 };

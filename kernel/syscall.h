@@ -83,5 +83,8 @@ int64_t sys_proc_events(const uint64_t *a);
 int64_t sys_handle_info(const uint64_t *a);
 int64_t sys_counters(const uint64_t *a);
 int64_t sys_proc_counters(const uint64_t *a);
+int64_t sys_sandbox(const uint64_t *a);
+/* Kills the calling sandboxed process for a forbidden call. */
+void sandbox_violation(const char *call, const char *why) __attribute__((noreturn));
 
 #endif

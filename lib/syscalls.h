@@ -57,6 +57,9 @@
 #define SYS_counters	40	/* int counters(struct cpu_counters *buf, int max): CPUs filled */
 #define SYS_proc_counters 41	/* int proc_counters(int pid, struct proc_counters *out) */
 
-#define NSYSCALL	42	/* one more than the highest number */
+/* Sandbox (docs/browser-demo.md). */
+#define SYS_sandbox	42	/* int64_t sandbox(uint64_t allow): narrow to allow & current */
+
+#define NSYSCALL	43	/* one more than the highest number */
 
 #endif

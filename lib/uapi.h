@@ -21,6 +21,7 @@
 #define EXIT_NORMAL	0	/* called exit(status) */
 #define EXIT_KILLED	1	/* kill() or Ctrl-C */
 #define EXIT_FAULT	2	/* a CPU fault ended it: see fault, rip, addr */
+#define EXIT_SANDBOX	3	/* a sandbox violation: status = the system call number */
 
 /* Fault kinds (wait_info.fault), architecture-neutral. */
 #define FAULT_NONE	0
@@ -72,7 +73,23 @@ struct spawn_opts {
 	uint32_t max_handles;	/* quotas for the child; 0 = default, never above ours */
 	uint64_t max_queued;
 	uint64_t max_shm_pages;
+	uint64_t sandbox;	/* SB_* groups the child may use (0: the parent's); never more */
 };
+
+/*
+ * Sandbox groups: the system calls a process may make.  A process can
+ * only narrow its set (sandbox(), or spawn_opts.sandbox for a child), and
+ * children inherit it.  A call outside the set, or a bad handle passed by
+ * a sandboxed process, kills the process with EXIT_SANDBOX.
+ */
+#define SB_BASIC	0x01	/* exit, getpid, getppid, yield, sleep, uptime, getcpu, ncpu, sbrk, sandbox, getaffinity: always */
+#define SB_CONSOLE	0x02	/* read, write, setfg */
+#define SB_PROC		0x04	/* fork, exec, spawn, wait, kill, setaffinity, proc_events */
+#define SB_NAMES	0x08	/* shm_open, mbox_open, shm_unlink, and naming an object at creation */
+#define SB_INITRD	0x10	/* readdir, fileread */
+#define SB_IPC		0x20	/* close, dup, shm_create/map/unmap, mbox_create/send/recv, msg_send/recv, handle_info: on held handles */
+#define SB_SYSTEM	0x40	/* ps, memstat, poweroff, counters, proc_counters */
+#define SB_ALL		0x7F
 
 struct memstat {
 	uint64_t free_frames;	/* physical frames free now */
