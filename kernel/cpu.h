@@ -16,6 +16,7 @@
 
 #include "kernel/param.h"
 #include "kernel/spinlock.h"
+#include "lib/queue.h"
 #include "lib/uapi.h"
 
 struct proc;
@@ -34,10 +35,10 @@ struct cpu {
 	struct proc *proc;	/* [o] running process, NULL in the scheduler */
 	uint64_t sched_context;	/* [o] scheduler's saved stack pointer (swtch) */
 
-	/* Run queue: rq_lock protects these three. */
+	/* Run queue: rq_lock protects it; rq.len is also read without the
+	 * lock, as a load hint. */
 	struct spinlock rq_lock;
-	struct proc *rq_head, *rq_tail;
-	int rq_len;		/* read without the lock as a load hint */
+	struct queue rq;
 
 	/* [o] this CPU's event counters (kernel/counters.h): their own
 	 * cache lines, written by no other CPU. */

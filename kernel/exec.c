@@ -256,7 +256,7 @@ static void spawn_ipc(struct proc *np, struct proc *p, const struct spawn_opts *
 	np->acct->max_queued = lower(o->max_queued, p->acct->max_queued);
 	np->acct->max_shm_pages = lower(o->max_shm_pages, p->acct->max_shm_pages);
 	for (int i = 0; i < o->nhandles && i < (int)np->max_handles; i++) {
-		struct handle *e = &p->handles[o->handles[i]];
+		struct hslot *e = &p->handles[o->handles[i]];
 
 		kobj_get(e->obj);
 		np->handles[i] = *e;

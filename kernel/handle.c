@@ -89,55 +89,45 @@ void account_uncharge(uint64_t *counter, uint64_t n)
 
 bool handle_room(struct proc *p)
 {
-	int used = 0;
-
-	for (int i = 0; i < QUOTA_HANDLES; i++)
-		used += p->handles[i].obj != 0;
-	return used < (int)p->max_handles;
+	return htable_used(p->handles, QUOTA_HANDLES) < (int)p->max_handles;
 }
 
 int handle_install(struct proc *p, struct kobj *o, uint32_t rights)
 {
-	if (!handle_room(p))
+	int h = htable_alloc(p->handles, QUOTA_HANDLES, p->max_handles, o, rights);
+
+	if (h < 0)
 		return -EQUOTA;
-	for (int i = 0; i < QUOTA_HANDLES; i++) {
-		if (!p->handles[i].obj) {
-			p->handles[i].obj = o;
-			p->handles[i].rights = rights;
-			kobj_rights_changed(o, rights, +1);
-			return i;
-		}
-	}
-	return -EQUOTA;
+	kobj_rights_changed(o, rights, +1);
+	return h;
 }
 
 int handle_get(int h, int type, uint32_t need, struct kobj **o, uint32_t *rights)
 {
 	struct proc *p = myproc();
-	struct handle *e;
+	struct kobj *obj;
 
-	if (h < 0 || h >= QUOTA_HANDLES || !(e = &p->handles[h])->obj)
+	if (htable_check(p->handles, QUOTA_HANDLES, h, 0) < 0)
 		return -EBADH;
-	if (type && e->obj->type != type)
+	obj = p->handles[h].obj;
+	if (type && obj->type != type)
 		return -EBADH;
-	if ((e->rights & need) != need)
+	if (htable_check(p->handles, QUOTA_HANDLES, h, need) < 0)
 		return -EPERM;
-	*o = e->obj;
+	*o = obj;
 	if (rights)
-		*rights = e->rights;
+		*rights = p->handles[h].rights;
 	return 0;
 }
 
 int handle_take(int h, struct kobj **o, uint32_t *rights)
 {
-	struct proc *p = myproc();
+	struct hslot slot;
 
-	if (h < 0 || h >= QUOTA_HANDLES || !p->handles[h].obj)
+	if (htable_clear(myproc()->handles, QUOTA_HANDLES, h, &slot) < 0)
 		return -EBADH;
-	*o = p->handles[h].obj;
-	*rights = p->handles[h].rights;
-	p->handles[h].obj = 0;
-	p->handles[h].rights = 0;
+	*o = slot.obj;
+	*rights = slot.rights;
 	return 0;
 }
 
@@ -152,14 +142,12 @@ void handle_restore(struct proc *p, int h, struct kobj *o, uint32_t rights)
 
 int handle_close(struct proc *p, int h)
 {
-	struct kobj *o;
+	struct hslot slot;
 
-	if (h < 0 || h >= QUOTA_HANDLES || !(o = p->handles[h].obj))
+	if (htable_clear(p->handles, QUOTA_HANDLES, h, &slot) < 0)
 		return -EBADH;
-	kobj_rights_changed(o, p->handles[h].rights, -1);
-	p->handles[h].obj = 0;
-	p->handles[h].rights = 0;
-	kobj_put(o);
+	kobj_rights_changed(slot.obj, slot.rights, -1);
+	kobj_put(slot.obj);
 	return 0;
 }
 
@@ -173,7 +161,7 @@ void handle_close_all(struct proc *p)
 void handle_copy_all(struct proc *dst, struct proc *src)
 {
 	for (int i = 0; i < QUOTA_HANDLES; i++) {
-		struct handle *e = &src->handles[i];
+		struct hslot *e = &src->handles[i];
 
 		if (!e->obj)
 			continue;
@@ -196,12 +184,14 @@ int64_t sys_dup(const uint64_t *a)
 {
 	struct kobj *o;
 	uint32_t have, want = (uint32_t)a[1];
-	int err = handle_get((int)a[0], 0, want, &o, &have);
+	int err = handle_get((int)a[0], 0, 0, &o, &have);
 
 	if (err < 0)
 		return err;
 	if (want & ~RIGHT_ALL)
 		return -EINVAL;
+	if (!rights_subset(want, have))
+		return -EPERM;
 	kobj_get(o);
 	if ((err = handle_install(myproc(), o, want)) < 0)
 		kobj_put(o);

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/htable.h"
 #include "lib/uapi.h"
 
 struct proc;
@@ -36,10 +37,8 @@ struct ipc_account {
 	uint64_t max_shm_pages;	/* [I] */
 };
 
-struct handle {
-	struct kobj *obj;	/* NULL: free slot */
-	uint32_t rights;
-};
+/* A handle is a slot of struct hslot (lib/htable.h) in p->handles: obj
+ * is a struct kobj *, NULL when the slot is free. */
 
 void kobj_init(struct kobj *o, int type);
 void kobj_get(struct kobj *o);

@@ -36,7 +36,7 @@
 #include "lib/string.h"
 
 struct msg {
-	struct msg *next;
+	struct qnode node;		/* in m->msgs */
 	int sender;			/* pid */
 	uint32_t len;
 	uint8_t *data;			/* kmalloc'd, or a page when large */
@@ -49,7 +49,7 @@ struct msg {
 
 /* A receiver blocked on an empty mailbox, on its own kernel stack. */
 struct waiter {
-	struct waiter *next;
+	struct qnode node;		/* in m->waiters */
 	struct proc *proc;
 	uint64_t buf;			/* its user buffer, checked writable */
 	uint64_t cap;
@@ -93,30 +93,14 @@ static void msg_free(struct msg *g)
 	__atomic_fetch_sub(&kobj_count, 1, __ATOMIC_RELAXED);
 }
 
-static void enqueue(struct mbox *m, struct msg *g)
+static struct msg *first_msg(struct mbox *m)
 {
-	g->next = 0;
-	if (m->tail)
-		m->tail->next = g;
-	else
-		m->head = g;
-	m->tail = g;
-	m->count++;
+	return m->msgs.head ? queue_entry(m->msgs.head, struct msg, node) : 0;
 }
 
-/* Unlinks g if it is still queued; returns whether it was. */
-static bool unlink_msg(struct mbox *m, struct msg *g)
+static struct waiter *first_waiter(struct mbox *m)
 {
-	for (struct msg **pp = &m->head, *prev = 0; *pp; prev = *pp, pp = &(*pp)->next) {
-		if (*pp != g)
-			continue;
-		*pp = g->next;
-		if (m->tail == g)
-			m->tail = prev;
-		m->count--;
-		return true;
-	}
-	return false;
+	return m->waiters.head ? queue_entry(m->waiters.head, struct waiter, node) : 0;
 }
 
 /* ---- the object ---- */
@@ -137,13 +121,11 @@ struct mbox *mbox_new(int capacity, bool open_senders)
 /* The last reference is gone: nobody waits here any more. */
 void mbox_destroy(struct mbox *m)
 {
-	names_remove(&m->obj);
-	while (m->head) {
-		struct msg *g = m->head;
+	struct qnode *n;
 
-		m->head = g->next;
-		msg_free(g);
-	}
+	names_remove(&m->obj);
+	while ((n = queue_pop(&m->msgs)))
+		msg_free(queue_entry(n, struct msg, node));
 	kfree(m);
 }
 
@@ -151,34 +133,32 @@ void mbox_info(struct mbox *m, struct handle_info *info)
 {
 	acquire(&m->lock);
 	info->size = m->capacity;
-	info->queued = m->count;
+	info->queued = m->msgs.len;
 	release(&m->lock);
 }
 
-/* Detaches every message that is not a waiting sender's rendezvous (its
- * sender frees it); returns them for freeing outside the lock. */
-static struct msg *detach_unreceivable(struct mbox *m)
+static bool not_rendezvous(const struct qnode *n, void *arg)
 {
-	struct msg *dropped = 0, *g = m->head, *next;
+	(void)arg;
+	return !queue_entry(n, struct msg, node)->rendezvous;
+}
 
-	m->head = m->tail = 0;
-	m->count = 0;
-	for (; g; g = next) {
-		next = g->next;
-		if (g->rendezvous) {
-			enqueue(m, g);
-		} else {
-			g->next = dropped;
-			dropped = g;
-		}
-	}
-	return dropped;
+/* Moves every message that is not a waiting sender's rendezvous (its
+ * sender frees that one) to `dropped`, to be freed outside the lock. */
+static void detach_unreceivable(struct mbox *m, struct queue *dropped)
+{
+	struct qnode *n;
+
+	while ((n = queue_take(&m->msgs, not_rendezvous, 0)))
+		queue_push(dropped, n);
 }
 
 void mbox_rights_changed(struct mbox *m, uint32_t rights, int delta)
 {
-	struct msg *dropped = 0;
+	struct queue dropped;
+	struct qnode *n;
 
+	queue_init(&dropped);
 	acquire(&m->lock);
 	if (rights & RIGHT_SEND)
 		m->senders += delta;
@@ -187,16 +167,12 @@ void mbox_rights_changed(struct mbox *m, uint32_t rights, int delta)
 	if ((rights & RIGHT_SEND) && m->senders == 0)
 		wakeup(m);			/* receivers of an empty queue: -EPIPE */
 	if ((rights & RIGHT_RECV) && m->receivers == 0) {
-		dropped = detach_unreceivable(m);
+		detach_unreceivable(m, &dropped);
 		wakeup(&m->capacity);		/* senders: -EPIPE */
 	}
 	release(&m->lock);
-	while (dropped) {
-		struct msg *g = dropped;
-
-		dropped = g->next;
-		msg_free(g);
-	}
+	while ((n = queue_pop(&dropped)))
+		msg_free(queue_entry(n, struct msg, node));
 }
 
 /* ---- sending ---- */
@@ -212,13 +188,13 @@ static uint64_t deadline_of(int64_t timeout_ms)
  * from_user: src is the sender's user buffer (the one-copy path). */
 static bool deliver_direct(struct mbox *m, const void *src, uint32_t len, bool from_user)
 {
-	struct waiter *w = m->waiters;
+	struct waiter *w = first_waiter(m);
 
-	if (!w || m->head || w->cap < len)
+	if (!w || m->msgs.len || w->cap < len)
 		return false;
 	if (copy_to_proc(w->proc, w->buf, src, len, from_user) < 0)
 		return false;
-	m->waiters = w->next;
+	queue_pop(&m->waiters);
 	w->done = true;
 	w->sender = myproc()->pid;
 	w->len = len;
@@ -265,16 +241,16 @@ static int send_queued(struct mbox *m, struct msg *g, const struct send *s, uint
 			msg_free(g);
 			return 0;
 		}
-		if (m->capacity > 0 && m->count < m->capacity) {
+		if (m->capacity > 0 && m->msgs.len < m->capacity) {
 			attach_handle(g, s);
-			enqueue(m, g);
+			queue_push(&m->msgs, &g->node);
 			wakeup(m);
 			return 0;
 		}
-		if (m->capacity == 0 && (m->waiters || s->timeout != 0)) {
+		if (m->capacity == 0 && (m->waiters.len || s->timeout != 0)) {
 			attach_handle(g, s);
 			g->rendezvous = true;
-			enqueue(m, g);
+			queue_push(&m->msgs, &g->node);
 			wakeup(m);
 			return 1;	/* queued: now wait until it is taken */
 		}
@@ -300,7 +276,7 @@ static int await_taken(struct mbox *m, struct msg *g, uint64_t deadline)
 			err = -EINTR;
 		else if (!sleep_until(&m->capacity, &m->lock, deadline) && !g->taken)
 			err = -ETIMEDOUT;
-		if (err && unlink_msg(m, g))
+		if (err && queue_remove(&m->msgs, &g->node))
 			return err;	/* withdrawn: the caller frees it */
 		err = 0;
 	}
@@ -369,7 +345,7 @@ struct recv {
 static int take_head(struct mbox *m, struct recv *r)
 {
 	struct proc *me = myproc();
-	struct msg *g = m->head;
+	struct msg *g = first_msg(m);
 	int h = NO_HANDLE;
 
 	if (g->len > r->cap)
@@ -378,7 +354,7 @@ static int take_head(struct mbox *m, struct recv *r)
 		return -EQUOTA;			/* likewise */
 	if (copyout(r->ubuf, g->data, g->len) < 0)
 		return -EFAULT;
-	unlink_msg(m, g);
+	queue_remove(&m->msgs, &g->node);
 	if (g->xobj) {
 		h = handle_install(me, g->xobj, g->xrights);
 		g->xobj = 0;
@@ -394,16 +370,6 @@ static int take_head(struct mbox *m, struct recv *r)
 	return (int)r->info.len;
 }
 
-static void remove_waiter(struct mbox *m, struct waiter *w)
-{
-	for (struct waiter **pp = &m->waiters; *pp; pp = &(*pp)->next) {
-		if (*pp == w) {
-			*pp = w->next;
-			return;
-		}
-	}
-}
-
 static int mbox_recv(struct mbox *m, struct recv *r)
 {
 	struct proc *me = myproc();
@@ -413,7 +379,7 @@ static int mbox_recv(struct mbox *m, struct recv *r)
 
 	acquire(&m->lock);
 	for (;;) {
-		if (m->head) {
+		if (m->msgs.len) {
 			ret = take_head(m, r);
 			break;
 		}
@@ -429,12 +395,8 @@ static int mbox_recv(struct mbox *m, struct recv *r)
 			ret = -EINTR;
 			break;
 		}
-		w.next = 0;
 		w.done = false;
-		struct waiter **pp = &m->waiters;
-		while (*pp)
-			pp = &(*pp)->next;
-		*pp = &w;
+		queue_push(&m->waiters, &w.node);
 		wakeup(&m->capacity);		/* a rendezvous sender may proceed */
 		bool in_time = sleep_until(m, &m->lock, deadline);
 		if (w.done) {
@@ -444,8 +406,8 @@ static int mbox_recv(struct mbox *m, struct recv *r)
 			ret = (int)w.len;
 			break;
 		}
-		remove_waiter(m, &w);
-		if (!in_time && !m->head) {
+		queue_remove(&m->waiters, &w.node);
+		if (!in_time && !m->msgs.len) {
 			ret = -ETIMEDOUT;
 			break;
 		}
@@ -471,7 +433,7 @@ void mbox_post(struct mbox *m, int sender, const void *data, uint32_t len)
 	memcpy(g->data, data, len);
 	g->sender = sender;
 	acquire(&m->lock);
-	enqueue(m, g);
+	queue_push(&m->msgs, &g->node);
 	wakeup(m);
 	release(&m->lock);
 }

@@ -6,6 +6,7 @@
 
 #include "kernel/handle.h"
 #include "kernel/spinlock.h"
+#include "lib/queue.h"
 
 #define INBOX_CAPACITY	16	/* a process's default mailbox (msg_send by pid) */
 
@@ -18,11 +19,10 @@ struct mbox {
 	int capacity;		/* [I] 0 = rendezvous */
 	bool open_senders;	/* [I] senders are not counted: by pid or the kernel */
 	/* m->lock protects the rest: */
-	struct msg *head, *tail;
-	int count;		/* queued messages (rendezvous ones included) */
+	struct queue msgs;	/* struct msg, FIFO; rendezvous ones included */
+	struct queue waiters;	/* struct waiter: receivers blocked on an empty queue */
 	int senders;		/* handles with RIGHT_SEND in process tables */
 	int receivers;		/* handles with RIGHT_RECV in process tables */
-	struct waiter *waiters;	/* receivers blocked on an empty queue, FIFO */
 };
 
 struct mbox *mbox_new(int capacity, bool open_senders);

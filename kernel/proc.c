@@ -32,6 +32,8 @@ void proc_init(void)
 {
 	for (struct proc *p = procs; p < procs + NPROC; p++)
 		spinlock_init(&p->lock, "proc");
+	for (int i = 0; i < NCPU; i++)
+		spinlock_init(&cpus[i].rq_lock, "runqueue");
 }
 
 struct proc *myproc(void)

@@ -27,6 +27,7 @@
 #include "kernel/shm.h"
 #include "kernel/spinlock.h"
 #include "kernel/vm.h"
+#include "lib/queue.h"
 #include "lib/uapi.h"
 
 #define NPROC		128
@@ -56,7 +57,7 @@ struct proc {
 	struct proc *parent;
 
 	/* The owning CPU's runqueue lock protects this: */
-	struct proc *rq_next;
+	struct qnode rq_node;
 
 	/* Private to the process (or its creator before it runs): */
 	struct pagetable *pagetable;	/* NULL for a kernel thread */
@@ -68,7 +69,7 @@ struct proc {
 	uint64_t runtime_ns;		/* CPU time so far */
 	uint64_t run_start;		/* clock_ns() when last put on a CPU */
 	bool use_iret;			/* return from this syscall by iretq (exec) */
-	struct handle handles[QUOTA_HANDLES];	/* its kernel objects (handle.h) */
+	struct hslot handles[QUOTA_HANDLES];	/* its kernel objects (handle.h) */
 	uint32_t max_handles;		/* quota: at most this many open */
 	struct ipc_account *acct;	/* queued-bytes and shm-page quotas */
 	struct shm_mapping maps[NSHMMAP];	/* shared memory mapped (shm.c) */

@@ -43,63 +43,40 @@ uint64_t online_mask(void)
 static void rq_push(struct cpu *c, struct proc *p)
 {
 	acquire(&c->rq_lock);
-	p->rq_next = 0;
-	if (c->rq_tail)
-		c->rq_tail->rq_next = p;
-	else
-		c->rq_head = p;
-	c->rq_tail = p;
-	c->rq_len++;
+	queue_push(&c->rq, &p->rq_node);
 	release(&c->rq_lock);
+}
+
+static bool allowed_on(const struct qnode *n, void *cpu)
+{
+	return queue_entry(n, struct proc, rq_node)->affinity & (1ull << (uint64_t)cpu);
 }
 
 /* Unlinks the first queued process that may run on CPU `on`. */
 static struct proc *rq_take(struct cpu *c, int on)
 {
-	struct proc *prev = 0, *p;
+	struct qnode *n;
 
 	acquire(&c->rq_lock);
-	for (p = c->rq_head; p; prev = p, p = p->rq_next) {
-		if (!(p->affinity & (1ull << on)))
-			continue;
-		if (prev)
-			prev->rq_next = p->rq_next;
-		else
-			c->rq_head = p->rq_next;
-		if (c->rq_tail == p)
-			c->rq_tail = prev;
-		c->rq_len--;
-		break;
-	}
+	n = queue_take(&c->rq, allowed_on, (void *)(uint64_t)on);
 	release(&c->rq_lock);
-	return p;
+	return n ? queue_entry(n, struct proc, rq_node) : 0;
 }
 
 /* Removes p from c's queue if it is there. */
 static bool rq_remove(struct cpu *c, struct proc *p)
 {
-	struct proc **pp;
-	bool found = false;
+	bool found;
 
 	acquire(&c->rq_lock);
-	for (struct proc *prev = 0, *q = c->rq_head; q; prev = q, q = q->rq_next) {
-		if (q != p)
-			continue;
-		pp = prev ? &prev->rq_next : &c->rq_head;
-		*pp = q->rq_next;
-		if (c->rq_tail == q)
-			c->rq_tail = prev;
-		c->rq_len--;
-		found = true;
-		break;
-	}
+	found = queue_remove(&c->rq, &p->rq_node);
 	release(&c->rq_lock);
 	return found;
 }
 
 static int load(int cpu)
 {
-	return __atomic_load_n(&cpus[cpu].rq_len, __ATOMIC_RELAXED) +
+	return __atomic_load_n(&cpus[cpu].rq.len, __ATOMIC_RELAXED) +
 	       (__atomic_load_n(&cpus[cpu].proc, __ATOMIC_RELAXED) != 0);
 }
 
@@ -142,7 +119,7 @@ static struct proc *next_proc(struct cpu *c)
 	if (p)
 		return p;
 	for (int i = 0; i < ncpu; i++)
-		if (i != c->id && cpus[i].rq_len > 0 && (victim < 0 || cpus[i].rq_len > cpus[victim].rq_len))
+		if (i != c->id && cpus[i].rq.len > 0 && (victim < 0 || cpus[i].rq.len > cpus[victim].rq.len))
 			victim = i;
 	return victim >= 0 ? rq_take(&cpus[victim], c->id) : 0;
 }
@@ -307,7 +284,7 @@ void sched_tick(void)
 
 	if (c->id == 0 && __atomic_load_n(&timed_sleepers, __ATOMIC_RELAXED))
 		wake_expired();
-	if (c->proc && c->rq_len > 0)
+	if (c->proc && c->rq.len > 0)
 		c->need_resched = true;
 }
 
