@@ -193,10 +193,16 @@ struct msg_info {
 #define QUOTA_QUEUED	(256u << 10)	/* bytes of this process's messages still queued */
 #define QUOTA_SHM_PAGES	4096		/* pages of shared memory it created */
 
-/* User address-space layout (fixed, so gdb can load program symbols). */
+/*
+ * User address-space layout (fixed, so gdb can load program symbols).
+ * Text, heap and stack all sit in the first 2 GiB: one PML4 entry and
+ * one PDPT page map them, which keeps a minimal process's page tables
+ * to 4 KiB x 6.  Shared memory is mapped from SHM_BASE (16 TiB) up.
+ */
 #define USER_TEXT_BASE	0x400000ull		/* programs are linked here */
-#define USER_STACK_TOP	0x7FFFFFFFF000ull	/* first byte above the stack */
+#define USER_STACK_TOP	0x80000000ull		/* first byte above the stack */
 #define USER_STACK_PAGES 16			/* 64 KiB, a guard page below */
+#define USER_END	0x800000000000ull	/* first address above user space */
 
 /* wait() for any child. */
 #define WAIT_ANY	(-1)

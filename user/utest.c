@@ -274,7 +274,7 @@ static void test_bad_pointers(void)
 	char *argv[] = { "uhelper", "exit", "0", NULL };
 	char *bad_argv[] = { "uhelper", BAD_UNMAPPED, NULL };
 	/* 16 bytes from just below 0x800000000000 (the end of the user half). */
-	void *straddle = (void *)(USER_STACK_TOP + 4096 - 8);
+	void *straddle = (void *)(USER_END - 8);
 
 	CHECK_EQ(write(FD_STDOUT, NULL, 5), -EFAULT);
 	CHECK_EQ(write(FD_STDOUT, BAD_NONCANON, 5), -EFAULT);
