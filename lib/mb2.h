@@ -32,68 +32,68 @@
 #define MB2_BOOTLOADER_MAGIC 0x36d76289u
 
 /* Tag types used here (multiboot2 specification, section 3.6). */
-#define MB2_TAG_END         0
-#define MB2_TAG_CMDLINE     1
-#define MB2_TAG_BOOTLOADER  2
-#define MB2_TAG_MODULE      3
-#define MB2_TAG_MEMINFO     4
-#define MB2_TAG_MMAP        6
-#define MB2_TAG_ACPI_OLD    14
-#define MB2_TAG_ACPI_NEW    15
+#define MB2_TAG_END 0
+#define MB2_TAG_CMDLINE 1
+#define MB2_TAG_BOOTLOADER 2
+#define MB2_TAG_MODULE 3
+#define MB2_TAG_MEMINFO 4
+#define MB2_TAG_MMAP 6
+#define MB2_TAG_ACPI_OLD 14
+#define MB2_TAG_ACPI_NEW 15
 
 /* Memory map entry types. */
-#define MB2_MMAP_AVAILABLE        1   /* usable RAM */
-#define MB2_MMAP_RESERVED         2
+#define MB2_MMAP_AVAILABLE 1 /* usable RAM */
+#define MB2_MMAP_RESERVED 2
 #define MB2_MMAP_ACPI_RECLAIMABLE 3
-#define MB2_MMAP_NVS              4
-#define MB2_MMAP_BADRAM           5
+#define MB2_MMAP_NVS 4
+#define MB2_MMAP_BADRAM 5
 
-#define MB2_MAX_MMAP    64
+#define MB2_MAX_MMAP 64
 #define MB2_MAX_MODULES 8
 
 /* Error codes: 0 is success, everything else is negative. */
 enum mb2_error {
-    MB2_EOK      =  0,
-    MB2_EINVAL   = -1,   /* NULL pointer passed to mb2_parse */
-    MB2_EALIGN   = -2,   /* block is not 8-byte aligned */
-    MB2_ETOTAL   = -3,   /* total_size too small, or larger than len */
-    MB2_ETAGSIZE = -4,   /* tag size < 8, or too small for its type */
-    MB2_ETRUNC   = -5,   /* a tag runs past the end of the block */
-    MB2_ENOEND   = -6,   /* no end tag before the end of the block */
-    MB2_ESTRING  = -7,   /* string not NUL-terminated inside its tag */
-    MB2_EMMAP    = -8,   /* memory map tag with a bad entry size */
-    MB2_EMODULE  = -9,   /* module ends before it starts */
-    MB2_ETOOMANY = -10,  /* more than MB2_MAX_MMAP / MB2_MAX_MODULES */
+	MB2_EOK = 0,
+	MB2_EINVAL = -1,    /* NULL pointer passed to mb2_parse */
+	MB2_EALIGN = -2,    /* block is not 8-byte aligned */
+	MB2_ETOTAL = -3,    /* total_size too small, or larger than len */
+	MB2_ETAGSIZE = -4,  /* tag size < 8, or too small for its type */
+	MB2_ETRUNC = -5,    /* a tag runs past the end of the block */
+	MB2_ENOEND = -6,    /* no end tag before the end of the block */
+	MB2_ESTRING = -7,   /* string not NUL-terminated inside its tag */
+	MB2_EMMAP = -8,	    /* memory map tag with a bad entry size */
+	MB2_EMODULE = -9,   /* module ends before it starts */
+	MB2_ETOOMANY = -10, /* more than MB2_MAX_MMAP / MB2_MAX_MODULES */
 };
 
 struct mb2_mmap_entry {
-    uint64_t base, length;
-    uint32_t type;              /* MB2_MMAP_* */
+	uint64_t base, length;
+	uint32_t type; /* MB2_MMAP_* */
 };
 
 struct mb2_module {
-    uint64_t start, end;        /* physical addresses, end is exclusive */
-    const char *cmdline;        /* from the module2 line in grub.cfg */
+	uint64_t start, end; /* physical addresses, end is exclusive */
+	const char *cmdline; /* from the module2 line in grub.cfg */
 };
 
 struct mb2_info {
-    const char *cmdline;        /* kernel command line; NULL if none */
-    const char *bootloader;     /* boot loader name; NULL if none */
+	const char *cmdline;	/* kernel command line; NULL if none */
+	const char *bootloader; /* boot loader name; NULL if none */
 
-    bool has_meminfo;           /* basic memory information present */
-    uint32_t mem_lower_kb;      /* RAM below 1 MiB, in KiB */
-    uint32_t mem_upper_kb;      /* RAM from 1 MiB up to the first hole */
+	bool has_meminfo;      /* basic memory information present */
+	uint32_t mem_lower_kb; /* RAM below 1 MiB, in KiB */
+	uint32_t mem_upper_kb; /* RAM from 1 MiB up to the first hole */
 
-    struct mb2_mmap_entry mmap[MB2_MAX_MMAP];
-    int nmmap;
+	struct mb2_mmap_entry mmap[MB2_MAX_MMAP];
+	int nmmap;
 
-    struct mb2_module modules[MB2_MAX_MODULES];
-    int nmodules;
+	struct mb2_module modules[MB2_MAX_MODULES];
+	int nmodules;
 
-    /* The RSDP copy inside the block: a new (ACPI 2+) one is preferred. */
-    const void *rsdp;           /* NULL if none */
-    size_t rsdp_len;            /* bytes of the copy */
-    int rsdp_version;           /* 0 none, 1 old (tag 14), 2 new (tag 15) */
+	/* The RSDP copy inside the block: a new (ACPI 2+) one is preferred. */
+	const void *rsdp; /* NULL if none */
+	size_t rsdp_len;  /* bytes of the copy */
+	int rsdp_version; /* 0 none, 1 old (tag 14), 2 new (tag 15) */
 };
 
 /*
@@ -115,8 +115,7 @@ int mb2_parse(const void *base, size_t len, struct mb2_info *out);
  * followed by a space ("initrd" matches "initrd" and "initrd ro", not
  * "initrd2").  Returns NULL if there is none or name is empty.
  */
-const struct mb2_module *mb2_find_module(const struct mb2_info *info,
-                                         const char *name);
+const struct mb2_module *mb2_find_module(const struct mb2_info *info, const char *name);
 
 /* A short English description of an MB2_E* code (never NULL). */
 const char *mb2_strerror(int err);

@@ -32,39 +32,39 @@
 
 /* Error codes: 0 is success, everything else is negative. */
 enum tar_error {
-    TAR_EOK       =  0,
-    TAR_ETRUNC    = -1,   /* a header, or a member's data, is cut off */
-    TAR_EMAGIC    = -2,   /* header has no "ustar" magic: not a ustar archive */
-    TAR_ECHECKSUM = -3,   /* header checksum does not match */
-    TAR_ESIZE     = -4,   /* size field is not a valid octal number */
-    TAR_EFORMAT   = -5,   /* other malformed header (e.g. empty name) */
-    TAR_ENOENT    = -6,   /* tar_find: no regular file with that name */
+	TAR_EOK = 0,
+	TAR_ETRUNC = -1,    /* a header, or a member's data, is cut off */
+	TAR_EMAGIC = -2,    /* header has no "ustar" magic: not a ustar archive */
+	TAR_ECHECKSUM = -3, /* header checksum does not match */
+	TAR_ESIZE = -4,	    /* size field is not a valid octal number */
+	TAR_EFORMAT = -5,   /* other malformed header (e.g. empty name) */
+	TAR_ENOENT = -6,    /* tar_find: no regular file with that name */
 };
 
 /* Values of the typeflag byte (struct tar_entry.type). */
-#define TAR_TYPE_FILE      '0'
-#define TAR_TYPE_FILE_OLD  '\0'  /* pre-POSIX archives: also a regular file */
-#define TAR_TYPE_HARDLINK  '1'
-#define TAR_TYPE_SYMLINK   '2'
-#define TAR_TYPE_CHARDEV   '3'
-#define TAR_TYPE_BLOCKDEV  '4'
-#define TAR_TYPE_DIR       '5'
-#define TAR_TYPE_FIFO      '6'
+#define TAR_TYPE_FILE '0'
+#define TAR_TYPE_FILE_OLD '\0' /* pre-POSIX archives: also a regular file */
+#define TAR_TYPE_HARDLINK '1'
+#define TAR_TYPE_SYMLINK '2'
+#define TAR_TYPE_CHARDEV '3'
+#define TAR_TYPE_BLOCKDEV '4'
+#define TAR_TYPE_DIR '5'
+#define TAR_TYPE_FIFO '6'
 
 /* One archive member, as returned by tar_next and tar_find. */
 struct tar_entry {
-    char name[TAR_NAME_MAX + 1];  /* full path, NUL-terminated (a copy) */
-    const void *data;             /* first byte of the data, inside the buffer */
-    size_t size;                  /* data size in bytes */
-    char type;                    /* TAR_TYPE_*: '0' file, '5' directory ... */
+	char name[TAR_NAME_MAX + 1]; /* full path, NUL-terminated (a copy) */
+	const void *data;	     /* first byte of the data, inside the buffer */
+	size_t size;		     /* data size in bytes */
+	char type;		     /* TAR_TYPE_*: '0' file, '5' directory ... */
 };
 
 /* Position in an archive; initialise with tar_iter_init. */
 struct tar_iter {
-    const uint8_t *base;
-    size_t len;
-    size_t off;    /* offset of the next header block */
-    int state;     /* 0 reading, 1 at the end, < 0 the error met (repeated) */
+	const uint8_t *base;
+	size_t len;
+	size_t off; /* offset of the next header block */
+	int state;  /* 0 reading, 1 at the end, < 0 the error met (repeated) */
 };
 
 void tar_iter_init(struct tar_iter *it, const void *base, size_t len);
@@ -88,8 +88,7 @@ int tar_validate(const void *base, size_t len);
  * met before the file (*out is meaningless then).  Members after the one
  * found are not checked: use tar_validate for that.
  */
-int tar_find(const void *base, size_t len, const char *name,
-             struct tar_entry *out);
+int tar_find(const void *base, size_t len, const char *name, struct tar_entry *out);
 
 /* A short English description of a TAR_E* code (never NULL). */
 const char *tar_strerror(int err);
