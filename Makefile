@@ -53,12 +53,14 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wundef -I. \
 HOST_LIB := $(filter-out lib/string.c,$(wildcard lib/*.c))
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 
-.PHONY: all iso run test test-build clean deps help
+.PHONY: all iso run test test-build clean deps help format debug gdb
 all: iso
 
 help:
 	@echo "make run      boot Baton in QEMU (SMP=$(SMP) MEM=$(MEM) KVM=$(KVM) RUN=\"prog args\")"
 	@echo "make test     host unit tests and guest test suites"
+	@echo "make debug    like run, but QEMU waits paused for gdb (DEBUG=1: kernel built -Og)"
+	@echo "make gdb      in a second terminal: gdb attached to 'make debug' (docs/debugging.md)"
 	@echo "make iso      build $(BUILD)/baton.iso"
 	@echo "make clean    remove $(BUILD)/"
 
@@ -131,7 +133,31 @@ test: deps
 
 test-build: $(ISO_INPUTS) $(HOST_TESTS)
 
+# Applies .clang-format to the C sources (see STYLE.md); review the diff.
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
 clean:
 	rm -rf $(BUILD)
 
 -include $(KERNEL_OBJS:.o=.d)
+
+# Debugging (docs/debugging.md): `make debug` builds like `run` and starts
+# QEMU paused with its gdb stub on a per-user port, written to
+# $(BUILD)/gdb-port; `make gdb`, in a second terminal, attaches to it
+# (GDBPORT=N: to that port instead, for both).
+debug: deps
+	@$(MAKE) --no-print-directory $(if $(Q),-s) $(ISO_INPUTS)
+	@if [ -n "$$RUN" ]; then \
+		tools/mkiso $(BUILD)/run.iso "run=$$RUN" || exit 1; iso=$(BUILD)/run.iso; \
+	else \
+		$(MAKE) --no-print-directory $(if $(Q),-s) $(BUILD)/baton.iso || exit 1; \
+		iso=$(BUILD)/baton.iso; \
+	fi; \
+	GDBPORT=$(GDBPORT) BUILD=$(BUILD) python3 tools/debug.py $$iso
+
+gdb: deps
+	@test -n "$(GDBPORT)" -o -f $(BUILD)/gdb-port || { \
+		echo "make gdb: no QEMU is waiting for gdb; run 'make debug' in another terminal first" >&2; \
+		exit 1; }
+	@GDBPORT=$(GDBPORT) BUILD=$(BUILD) gdb -q -x tools/gdb/gdbinit

@@ -146,6 +146,7 @@ long_mode_entry:
 	movabs	$higher_half, %rax
 	jmp	*%rax
 
+	.cfi_sections .debug_frame	/* the linker script drops .eh_frame */
 	.text
 higher_half:
 	.cfi_startproc

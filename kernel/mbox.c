@@ -509,7 +509,7 @@ int64_t sys_mbox_create(const uint64_t *a)
 	if (cap < 0 || cap > MBOX_MAX_CAPACITY)
 		return -EINVAL;
 	if (a[1] && !(myproc()->sandbox & SB_NAMES))
-		sandbox_violation("mbox_create", "naming needs SB_NAMES");
+		sandbox_violation("mbox_create", SANDBOX_NAMING);
 	if (a[1] && (err = names_copyin(name, a[1])) < 0)
 		return err;
 	if (!handle_room(myproc()))

@@ -85,7 +85,7 @@ int64_t sys_shm_create(const uint64_t *a)
 	if (a[0] == 0 || a[0] > SHM_MAX_SIZE)
 		return -EINVAL;
 	if (a[1] && !(p->sandbox & SB_NAMES))
-		sandbox_violation("shm_create", "naming needs SB_NAMES");
+		sandbox_violation("shm_create", SANDBOX_NAMING);
 	if (a[1] && (err = names_copyin(name, a[1])) < 0)
 		return err;
 	if (!handle_room(p))

@@ -62,7 +62,7 @@ static const struct syscall_entry syscalls[NSYSCALL] = {
 	[SYS_mbox_open] = { sys_mbox_open, "mbox_open", SB_NAMES },
 	[SYS_mbox_send] = { sys_mbox_send, "mbox_send", SB_IPC },
 	[SYS_mbox_recv] = { sys_mbox_recv, "mbox_recv", SB_IPC },
-	[SYS_msg_send] = { sys_msg_send, "msg_send", SB_IPC },
+	[SYS_msg_send] = { sys_msg_send, "msg_send", SB_NAMES },	/* addresses by pid */
 	[SYS_msg_recv] = { sys_msg_recv, "msg_recv", SB_IPC },
 	[SYS_proc_events] = { sys_proc_events, "proc_events", SB_PROC },
 	[SYS_handle_info] = { sys_handle_info, "handle_info", SB_IPC },
@@ -93,13 +93,20 @@ void user_return_checks(void)
 
 /* A sandboxed process stepped outside its set: it ends, and its parent
  * hears why through wait() / proc_events (EXIT_SANDBOX). */
-void sandbox_violation(const char *call, const char *why)
+void sandbox_violation(const char *call, int reason)
 {
+	static const char *const why[] = {
+		[SANDBOX_NOT_ALLOWED] = "not allowed",
+		[SANDBOX_BAD_HANDLE] = "bad handle",
+		[SANDBOX_NAMING] = "naming needs SB_NAMES",
+	};
 	struct proc *p = myproc();
 	uint64_t args[6];
 	int nr = (int)arch_syscall_args(p->tf, args);
 
-	printk("pid %d (%s): sandbox violation: %s (%s): killed\n", p->pid, p->name, call, why);
+	printk("pid %d (%s): sandbox violation: %s (%s): killed\n", p->pid, p->name, call,
+	       why[reason]);
+	p->exit.fault = reason;
 	proc_exit(EXIT_SANDBOX, nr);
 }
 
@@ -124,10 +131,10 @@ int syscall_dispatch(struct trapframe *tf)
 	p->pc.syscalls++;
 	if (nr < NSYSCALL && syscalls[nr].fn) {
 		if (!(p->sandbox & syscalls[nr].group))
-			sandbox_violation(syscalls[nr].name, "not allowed");
+			sandbox_violation(syscalls[nr].name, SANDBOX_NOT_ALLOWED);
 		ret = syscalls[nr].fn(args);
 		if (ret == -EBADH && p->sandbox != SB_ALL)
-			sandbox_violation(syscalls[nr].name, "bad handle");
+			sandbox_violation(syscalls[nr].name, SANDBOX_BAD_HANDLE);
 	}
 	arch_tf_set_return(tf, ret);
 	user_return_checks();

@@ -21,7 +21,12 @@
 #define EXIT_NORMAL	0	/* called exit(status) */
 #define EXIT_KILLED	1	/* kill() or Ctrl-C */
 #define EXIT_FAULT	2	/* a CPU fault ended it: see fault, rip, addr */
-#define EXIT_SANDBOX	3	/* a sandbox violation: status = the system call number */
+#define EXIT_SANDBOX	3	/* a sandbox violation: status = the system call number, fault = SANDBOX_* */
+
+/* Why the sandbox ended a process (wait_info.fault with EXIT_SANDBOX). */
+#define SANDBOX_NOT_ALLOWED	1	/* a call outside its groups */
+#define SANDBOX_BAD_HANDLE	2	/* a handle it does not hold */
+#define SANDBOX_NAMING		3	/* naming an object without SB_NAMES */
 
 /* Fault kinds (wait_info.fault), architecture-neutral. */
 #define FAULT_NONE	0
@@ -85,9 +90,9 @@ struct spawn_opts {
 #define SB_BASIC	0x01	/* exit, getpid, getppid, yield, sleep, uptime, getcpu, ncpu, sbrk, sandbox, getaffinity: always */
 #define SB_CONSOLE	0x02	/* read, write, setfg */
 #define SB_PROC		0x04	/* fork, exec, spawn, wait, kill, setaffinity, proc_events */
-#define SB_NAMES	0x08	/* shm_open, mbox_open, shm_unlink, and naming an object at creation */
+#define SB_NAMES	0x08	/* shm_open, mbox_open, shm_unlink, msg_send (by pid), and naming an object at creation */
 #define SB_INITRD	0x10	/* readdir, fileread */
-#define SB_IPC		0x20	/* close, dup, shm_create/map/unmap, mbox_create/send/recv, msg_send/recv, handle_info: on held handles */
+#define SB_IPC		0x20	/* close, dup, shm_create/map/unmap, mbox_create/send/recv, msg_recv, handle_info: on held handles */
 #define SB_SYSTEM	0x40	/* ps, memstat, poweroff, counters, proc_counters */
 #define SB_ALL		0x7F
 

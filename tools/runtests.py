@@ -24,6 +24,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gdbtest  # noqa: E402
 import qemu_run  # noqa: E402
 
 BUILD = os.environ.get("BUILD", "build")
@@ -192,6 +193,46 @@ class GuestRun:
                       f"the harness missed a deliberate {self.expect} (status {status}, log: {log})")
 
 
+def browser(name, script, must, smp=2):
+    """A scripted browser session: exits 0 only if the browser stayed healthy."""
+    return GuestRun(name, f'run="browser --script \'{script}\'"', smp=smp, timeout=120,
+                    must_print=tuple(must) + ("health: ok",))
+
+
+def browser_runs():
+    return [
+        browser("browser-crash-tab",
+                "open news; open clock; open about; crash 2; tabs; show 1; show 3; reload 2; "
+                "show 2; quit",
+                ("tab 2 (clock): renderer pid", "crashed: page fault at address 0x0",
+                 "sad tab: renderer pid", "[ 1: Baton News ]", "[ 3: About Baton Browser ]",
+                 "uptime ", "tab 2 (clock): reloading in renderer pid", "[ 2: The Clock ]",
+                 "memstat at quit"), smp=4),
+        browser("browser-hang", "open hang; open news; wait 3000; tabs; kill 1; show 1; show 2; quit",
+                ("is not responding (no heartbeat for", "NOT RESPONDING", "killed by the browser",
+                 "Aw, Snap!", "[ 2: Baton News ]", "| ok ]")),
+        browser("browser-escapes",
+                "open news; open escape; open escape-spawn; open escape-disk; open escape-name; "
+                "open escape-handle; open escape-ro; open escape-kill; wait 1000; tabs; show 1; quit",
+                ("sandbox violation: write (console calls are not allowed)",
+                 "sandbox violation: spawn (process calls are not allowed)",
+                 "sandbox violation: fileread (initrd calls are not allowed)",
+                 "sandbox violation: mbox_open (naming calls are not allowed)",
+                 "sandbox violation: mbox_send with a bad handle",
+                 "crashed: page fault at address 0x100000000000",
+                 "sandbox violation: kill (process calls are not allowed)",
+                 "[ 1: Baton News ]", "| ok ]")),
+        browser("browser-plugins",
+                "open plugin-crash; open plugin-escape; open plugin-missing; open escape-poweroff; "
+                "wait 4000; tabs; plugins; show 1; quit",
+                ("plug-in bomb (pid", "its boxes are blanked in tabs: 1",
+                 "[plug-in bomb ended: crashed:", "(the rest of the page still works)", "uptime ",
+                 "count: ", "plug-in rogue (pid", "exited: no such plug-in",
+                 "sandbox violation: poweroff (system calls are not allowed)",
+                 "[ 1: Plug-in Crash ]"), smp=1),
+    ]
+
+
 def guest_runs():
     runs = []
     for smp in (1, 2, 4):
@@ -199,6 +240,8 @@ def guest_runs():
     runs.append(GuestRun("guest-smp8", "test=smp expect_cpus=8", smp=8, tests=True))
     for smp in (1, 2, 4):
         runs.append(GuestRun(f"user-smp{smp}", 'run="utest"', smp=smp, tests=True, timeout=120))
+    runs.append(GuestRun("sandbox-smp2", 'run="sbtest"', smp=2, tests=True, timeout=120))
+    runs += browser_runs()
     runs += [
         GuestRun("shell-session", "", smp=2,
                  stdin=b"ps\nfault null\necho still alive\npoweroff\n",
@@ -237,6 +280,8 @@ def main():
             print("host", os.path.basename(p))
         for g in guests:
             print("guest", g.name, repr(g.cmdline), f"smp={g.smp}")
+        if a.k in "gdb" or "gdb" in a.k:
+            print("gdb tools/gdbtest.py")
         return 0
 
     results = []
@@ -252,6 +297,9 @@ def main():
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.j)) as pool:
         for rs in pool.map(lambda g: g.run(), guests):
             report(rs)
+    # The gdb walkthrough starts its own QEMUs (tools/gdbtest.py).
+    if a.k in "gdb" or "gdb" in a.k:
+        report([Result(f"gdb/{n}", ok, why) for n, ok, why in gdbtest.run(BUILD)])
 
     passed = sum(r.ok for r in results)
     failed = len(results) - passed

@@ -25,8 +25,8 @@ static int wait_for(int pid, struct wait_info *wi)
 }
 
 /*
- * Exit code for `make run RUN=...`: the status, 100 + fault kind, or 110
- * if killed.  QEMU's exit status carries only 0..127 from the guest
+ * Exit code for `make run RUN=...`: the status, 100 + fault kind, 110
+ * if killed, 111 if killed by the sandbox.  QEMU's exit status carries only 0..127 from the guest
  * (isa-debug-exit exits with (v << 1) | 1 in 8 bits), so the shell habit
  * of 128 + signal does not fit.
  */
@@ -37,6 +37,8 @@ static int exit_code(const struct wait_info *wi)
 		return wi->status & 0x7f;
 	case EXIT_FAULT:
 		return 100 + wi->fault;
+	case EXIT_SANDBOX:
+		return 111;
 	default:
 		return 110;
 	}
@@ -80,19 +82,38 @@ static void __attribute__((noreturn)) supervise_shell(void)
 	}
 }
 
-/* Splits line in place at spaces into argv (NULL-terminated); returns argc. */
+/*
+ * Splits line in place into argv (NULL-terminated) at spaces outside
+ * quotes; a '...' or "..." part keeps its spaces and loses its quotes, as
+ * in a shell (RUN="browser --script 'open news; quit'").  Returns argc,
+ * or -1 if there are more than max - 1 words.
+ */
 static int split(char *line, char **argv, int max)
 {
+	char *out = line;
 	int argc = 0;
 
-	while (*line && argc < max - 1) {
+	for (;;) {
+		char quote = 0;
+
 		while (*line == ' ')
-			*line++ = '\0';
+			line++;
 		if (!*line)
 			break;
-		argv[argc++] = line;
-		while (*line && *line != ' ')
-			line++;
+		if (argc == max - 1)
+			return -1;
+		argv[argc++] = out;
+		for (; *line && (quote || *line != ' '); line++) {
+			if (!quote && (*line == '\'' || *line == '"'))
+				quote = *line;
+			else if (quote && *line == quote)
+				quote = 0;
+			else
+				*out++ = *line;
+		}
+		if (*line)
+			line++;		/* past the separator before out can reach it */
+		*out++ = '\0';
 	}
 	argv[argc] = NULL;
 	return argc;
@@ -134,7 +155,13 @@ int main(int argc, char **argv)
 		supervise_shell();
 	if (argc >= 3 && strcmp(argv[1], "-c") == 0) {
 		/* One string to split, or (as a convenience) words already split. */
-		if (argc == 3 && split(argv[2], args, ARG_MAX_COUNT) > 0)
+		int words = argc == 3 ? split(argv[2], args, ARG_MAX_COUNT) : 0;
+
+		if (words < 0) {
+			eprintf("init: more than %d words to run\n", ARG_MAX_COUNT - 1);
+			poweroff(127);
+		}
+		if (words > 0)
 			run_once(args);
 		if (argc > 3)
 			run_once(argv + 2);

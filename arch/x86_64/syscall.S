@@ -14,17 +14,26 @@
 #define CPU_KSTACK_TOP	8	/* offsetof(struct cpu, kstack_top) */
 #define CPU_USER_RSP	16	/* offsetof(struct cpu, user_rsp) */
 
+/* A pop that keeps gdb's unwind information (CFI) exact. */
+.macro popq_cfi reg
+	popq	%\reg
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore \reg
+.endm
+
 	.cfi_sections .debug_frame
 	.text
 	.globl syscall_entry
 syscall_entry:
 	.cfi_startproc simple
 	.cfi_signal_frame
+	/* Until the stack switch, rsp is the user's and rcx the user rip. */
 	.cfi_def_cfa %rsp, 0
-	.cfi_undefined rip
+	.cfi_register rip, rcx
 	swapgs
 	mov	%rsp, %gs:CPU_USER_RSP
 	mov	%gs:CPU_KSTACK_TOP, %rsp
+	.cfi_undefined rip		/* no unwinding until the trapframe is built */
 	pushq	$SEG_UDATA3		/* ss */
 	pushq	%gs:CPU_USER_RSP	/* rsp */
 	pushq	%r11			/* rflags */
@@ -47,11 +56,30 @@ syscall_entry:
 	pushq	%r13
 	pushq	%r14
 	pushq	%r15
-	/* From here gdb can unwind: the user's rip is at trapframe.rip. */
+	/* From here gdb can unwind into the user program: the trapframe
+	 * holds every user register, at these offsets from its top (the CFA;
+	 * struct trapframe in trap.h). */
 	.cfi_def_cfa %rsp, 22 * 8
+	.cfi_offset r15, -22 * 8
+	.cfi_offset r14, -21 * 8
+	.cfi_offset r13, -20 * 8
+	.cfi_offset r12, -19 * 8
+	.cfi_offset r11, -18 * 8
+	.cfi_offset r10, -17 * 8
+	.cfi_offset r9, -16 * 8
+	.cfi_offset r8, -15 * 8
+	.cfi_offset rbp, -14 * 8
+	.cfi_offset rdi, -13 * 8
+	.cfi_offset rsi, -12 * 8
+	.cfi_offset rdx, -11 * 8
+	.cfi_offset rcx, -10 * 8
+	.cfi_offset rbx, -9 * 8
+	.cfi_offset rax, -8 * 8
 	.cfi_offset rip, -5 * 8
+	.cfi_offset 51, -4 * 8		/* cs */
+	.cfi_offset 49, -3 * 8		/* rflags */
 	.cfi_offset rsp, -2 * 8
-	.cfi_offset rbp, -16 * 8
+	.cfi_offset 52, -1 * 8		/* ss */
 	xor	%ebp, %ebp
 	mov	%rsp, %rdi
 	sti
@@ -59,26 +87,33 @@ syscall_entry:
 	cli
 	test	%eax, %eax
 	jnz	trap_return		/* the full interrupt-return path */
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rbx
-	popq	%rax
+	popq_cfi r15
+	popq_cfi r14
+	popq_cfi r13
+	popq_cfi r12
+	popq_cfi r11
+	popq_cfi r10
+	popq_cfi r9
+	popq_cfi r8
+	popq_cfi rbp
+	popq_cfi rdi
+	popq_cfi rsi
+	popq_cfi rdx
+	popq_cfi rcx
+	popq_cfi rbx
+	popq_cfi rax
 	add	$16, %rsp		/* vector, error */
+	.cfi_adjust_cfa_offset -16
 	popq	%rcx			/* rip for sysret */
+	.cfi_adjust_cfa_offset -8
+	.cfi_register rip, rcx
 	add	$8, %rsp		/* cs */
+	.cfi_adjust_cfa_offset -8
 	popq	%r11			/* rflags for sysret */
+	.cfi_adjust_cfa_offset -8
 	mov	(%rsp), %rsp		/* user stack */
+	.cfi_def_cfa %rsp, 0		/* rsp and rcx are the user's now */
+	.cfi_same_value rsp
 	swapgs
 	sysretq
 	.cfi_endproc

@@ -41,50 +41,75 @@ trap_vectors:
 	.set i, i + 1
 	.endr
 
+/* Pushes and pops that keep gdb's unwind information (CFI) exact, so
+ * that `bt` anywhere below walks back into the interrupted code. */
+.macro pushq_cfi reg
+	pushq	%\reg
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset \reg, 0
+.endm
+.macro popq_cfi reg
+	popq	%\reg
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore \reg
+.endm
+
 	.text
 trap_common:
+	/* An interruption, not a call: the CFA is the top of what the CPU
+	 * pushed (ss, rsp, rflags, cs, rip) and the stub (error, vector). */
+	.cfi_startproc simple
+	.cfi_signal_frame
+	.cfi_def_cfa %rsp, 7 * 8
+	.cfi_offset rip, -5 * 8
+	.cfi_offset 51, -4 * 8		/* cs (DWARF register numbers) */
+	.cfi_offset 49, -3 * 8		/* rflags */
+	.cfi_offset rsp, -2 * 8
+	.cfi_offset 52, -1 * 8		/* ss */
 	/* Entered from ring 3?  Then switch GS to the kernel's per-CPU base. */
 	testb	$3, 24(%rsp)		/* cs, above vector and error */
 	jz	1f
 	swapgs
-1:	pushq	%rax
-	pushq	%rbx
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%rbp
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+1:	pushq_cfi rax
+	pushq_cfi rbx
+	pushq_cfi rcx
+	pushq_cfi rdx
+	pushq_cfi rsi
+	pushq_cfi rdi
+	pushq_cfi rbp
+	pushq_cfi r8
+	pushq_cfi r9
+	pushq_cfi r10
+	pushq_cfi r11
+	pushq_cfi r12
+	pushq_cfi r13
+	pushq_cfi r14
+	pushq_cfi r15
 	mov	%rsp, %rdi
-	xor	%ebp, %ebp		/* ends gdb's frame-pointer walk here */
+	xor	%ebp, %ebp		/* ends panic_backtrace()'s frame-pointer walk */
 	cld
 	call	trap
 	.globl trap_return
 trap_return:
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rbx
-	popq	%rax
+	popq_cfi r15
+	popq_cfi r14
+	popq_cfi r13
+	popq_cfi r12
+	popq_cfi r11
+	popq_cfi r10
+	popq_cfi r9
+	popq_cfi r8
+	popq_cfi rbp
+	popq_cfi rdi
+	popq_cfi rsi
+	popq_cfi rdx
+	popq_cfi rcx
+	popq_cfi rbx
+	popq_cfi rax
 	testb	$3, 24(%rsp)
 	jz	2f
 	swapgs
 2:	add	$16, %rsp		/* vector and error code */
+	.cfi_adjust_cfa_offset -16
 	iretq
+	.cfi_endproc

@@ -57,11 +57,16 @@ long sys_setfg(long pid);
 long sys_poweroff(long status);
 long sys_ncpu(void);
 long sys_memstat(struct memstat *st);
+long sys_sandbox(unsigned long allow);
 
 /* Any call number with six arguments (user/ulib/syscall6.S), for tests. */
 long syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 
 /* ---- Processes (user/ulib/sys.c) ---- */
+
+/* Narrows this process's sandbox to allow & what it had (SB_* in
+ * lib/uapi.h); returns the new set.  Nothing can widen it again. */
+uint64_t sandbox(uint64_t allow);
 
 /* Flushes stdout and ends the process with status; never returns. */
 void exit(int status) __attribute__((noreturn));

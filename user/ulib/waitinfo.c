@@ -26,6 +26,11 @@ int exit_reason(const struct wait_info *wi, char *buf, size_t cap)
 					wi->rip, wi->addr);
 		return snprintf(buf, cap, "killed by %s at rip 0x%lx",
 				fault_name(wi->fault), wi->rip);
+	case EXIT_SANDBOX:
+		return snprintf(buf, cap, "killed by the sandbox (%s, system call %d)",
+				wi->fault == SANDBOX_BAD_HANDLE ? "bad handle" :
+				wi->fault == SANDBOX_NAMING ? "naming not allowed" : "call not allowed",
+				wi->status);
 	default:
 		return snprintf(buf, cap, "ended (how %d)", wi->how);
 	}
