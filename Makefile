@@ -71,6 +71,14 @@ else
 Q := @
 endif
 
+# Objects depend on the flags they were built with, so DEBUG=1 (or any
+# flag change) rebuilds them; the stamp is rewritten only when they change.
+$(BUILD)/cflags: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CFLAGS)' | cmp -s - $@ || echo '$(CFLAGS)' > $@
+FORCE:
+$(KERNEL_OBJS): $(BUILD)/cflags
+
 $(BUILD)/k/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
