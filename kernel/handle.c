@@ -131,15 +131,6 @@ int handle_take(int h, struct kobj **o, uint32_t *rights)
 	return 0;
 }
 
-/* Puts a reference back at slot h (a failed send returning the handle it
- * took).  The slot is free: nothing ran in this process meanwhile. */
-void handle_restore(struct proc *p, int h, struct kobj *o, uint32_t rights)
-{
-	p->handles[h].obj = o;
-	p->handles[h].rights = rights;
-	kobj_rights_changed(o, rights, +1);
-}
-
 int handle_close(struct proc *p, int h)
 {
 	struct hslot slot;

@@ -62,7 +62,6 @@ int handle_get(int h, int type, uint32_t need, struct kobj **o, uint32_t *rights
 /* Removes h from the current process's table, returning its reference. */
 int handle_take(int h, struct kobj **o, uint32_t *rights);
 int handle_close(struct proc *p, int h);
-void handle_restore(struct proc *p, int h, struct kobj *o, uint32_t rights);
 void handle_close_all(struct proc *p);
 /* Copies every handle of src into dst (fork, spawn): new references. */
 void handle_copy_all(struct proc *dst, struct proc *src);

@@ -76,11 +76,27 @@ static struct msg *msg_alloc(uint32_t len)
 	return g;
 }
 
-/* Frees a message no one will receive, with what it carries. */
+/*
+ * Handles in flight.  A send right travelling in a message still counts
+ * as a sender of its mailbox (a reply handle on its way keeps the reply
+ * box's receiver from seeing -EPIPE); a receive right in flight does not
+ * count as a receiver, so messages queued where no process can receive
+ * are discarded and cycles of mailboxes holding each other are broken.
+ * None of this runs under a mailbox lock: the carried object may be this
+ * very mailbox, or one another CPU is locking in the other order.
+ */
+static void inflight_drop(struct kobj *o, uint32_t rights)
+{
+	kobj_rights_changed(o, rights & RIGHT_SEND, -1);
+	kobj_put(o);
+}
+
+/* Frees a message no one will receive, with what it carries.  Never
+ * called with a mailbox lock held if the message still carries a handle. */
 static void msg_free(struct msg *g)
 {
 	if (g->xobj)
-		kobj_put(g->xobj);
+		inflight_drop(g->xobj, g->xrights);
 	if (g->acct) {
 		account_uncharge(&g->acct->queued, g->len);
 		account_put(g->acct);
@@ -210,7 +226,8 @@ struct send {
 	bool keep;		/* send a copy and keep ours */
 };
 
-/* Takes the handle to transfer out of our table (or copies it). */
+/* Puts the handle to transfer into g: moved out of our table, or a copy
+ * with SEND_KEEP_HANDLE.  Called with no mailbox lock held. */
 static void attach_handle(struct msg *g, const struct send *s)
 {
 	struct kobj *o;
@@ -221,12 +238,30 @@ static void attach_handle(struct msg *g, const struct send *s)
 	if (s->keep) {
 		handle_get(s->xfer, 0, 0, &o, &rights);
 		kobj_get(o);
+		kobj_rights_changed(o, rights & RIGHT_SEND, +1);
 	} else {
 		handle_take(s->xfer, &o, &rights);
-		kobj_rights_changed(o, rights, -1);	/* in flight: not counted */
+		kobj_rights_changed(o, rights & RIGHT_RECV, -1);
 	}
 	g->xobj = o;
 	g->xrights = rights;
+}
+
+/* A send that failed gives the handle back where it was. */
+static void detach_handle(struct msg *g, const struct send *s)
+{
+	if (!g->xobj)
+		return;
+	if (s->keep) {
+		inflight_drop(g->xobj, g->xrights);
+	} else {
+		struct proc *me = myproc();
+
+		me->handles[s->xfer].obj = g->xobj;
+		me->handles[s->xfer].rights = g->xrights;
+		kobj_rights_changed(g->xobj, g->xrights & RIGHT_RECV, +1);
+	}
+	g->xobj = 0;
 }
 
 /* Queues g and waits as the mailbox's kind requires.  m->lock held. */
@@ -237,18 +272,14 @@ static int send_queued(struct mbox *m, struct msg *g, const struct send *s, uint
 	for (;;) {
 		if (m->receivers == 0)
 			return -EPIPE;
-		if (!g->xobj && s->xfer == NO_HANDLE && deliver_direct(m, g->data, g->len, false)) {
-			msg_free(g);
-			return 0;
-		}
+		if (!g->xobj && deliver_direct(m, g->data, g->len, false))
+			return 2;	/* delivered from our copy: the caller frees it */
 		if (m->capacity > 0 && m->msgs.len < m->capacity) {
-			attach_handle(g, s);
 			queue_push(&m->msgs, &g->node);
 			wakeup(m);
 			return 0;
 		}
 		if (m->capacity == 0 && (m->waiters.len || s->timeout != 0)) {
-			attach_handle(g, s);
 			g->rendezvous = true;
 			queue_push(&m->msgs, &g->node);
 			wakeup(m);
@@ -288,6 +319,7 @@ static int mbox_send(struct mbox *m, const struct send *s)
 	struct proc *me = myproc();
 	uint64_t deadline = deadline_of(s->timeout);
 	struct msg *g;
+	bool ours;
 	int r;
 
 	acquire(&m->lock);
@@ -314,23 +346,20 @@ static int mbox_send(struct mbox *m, const struct send *s)
 		msg_free(g);
 		return -EFAULT;
 	}
+	attach_handle(g, s);
 	acquire(&m->lock);
 	r = send_queued(m, g, s, deadline);
-	if (r == 1) {
+	/* Queued (0): g now belongs to the mailbox and may be gone as soon
+	 * as the lock drops.  Otherwise it stays ours to free. */
+	ours = r != 0;
+	if (r == 1)
 		r = await_taken(m, g, deadline);
-		release(&m->lock);
-		if (r < 0 && g->xobj && !s->keep) {
-			/* Withdrawn: a failed send gives our handle back, in its slot. */
-			handle_restore(me, s->xfer, g->xobj, g->xrights);
-			g->xobj = 0;
-		}
-		msg_free(g);	/* taken or withdrawn, a rendezvous message is ours to free */
-		return r;
-	}
 	release(&m->lock);
 	if (r < 0)
-		msg_free(g);
-	return r;
+		detach_handle(g, s);	/* a failed send changes nothing */
+	if (ours)
+		msg_free(g);	/* failed, delivered from our copy, or rendezvous */
+	return r < 0 ? r : 0;
 }
 
 /* ---- receiving ---- */
@@ -339,6 +368,8 @@ struct recv {
 	uint64_t ubuf, cap;
 	int64_t timeout;
 	struct msg_info info;
+	struct kobj *xobj;	/* a handle that came with the message, to install */
+	uint32_t xrights;
 };
 
 /* Takes the head message if it fits.  m->lock held. */
@@ -355,10 +386,9 @@ static int take_head(struct mbox *m, struct recv *r)
 	if (copyout(r->ubuf, g->data, g->len) < 0)
 		return -EFAULT;
 	queue_remove(&m->msgs, &g->node);
-	if (g->xobj) {
-		h = handle_install(me, g->xobj, g->xrights);
-		g->xobj = 0;
-	}
+	r->xobj = g->xobj;		/* installed once m->lock is dropped */
+	r->xrights = g->xrights;
+	g->xobj = 0;
 	r->info.sender = g->sender;
 	r->info.handle = h;
 	r->info.len = g->len;
@@ -586,6 +616,21 @@ int64_t sys_mbox_send(const uint64_t *a)
 	return err;
 }
 
+/* Installs a handle that travelled in a message: its send right was
+ * counted all along (see inflight_drop), its receive right counts now.
+ * take_head() checked there is room. */
+static int install_received(struct proc *p, struct kobj *o, uint32_t rights)
+{
+	int h = htable_alloc(p->handles, QUOTA_HANDLES, p->max_handles, o, rights);
+
+	if (h < 0) {
+		inflight_drop(o, rights);	/* cannot happen: room was checked */
+		return NO_HANDLE;
+	}
+	kobj_rights_changed(o, rights & RIGHT_RECV, +1);
+	return h;
+}
+
 static int64_t finish_recv(struct mbox *m, const uint64_t *a, uint64_t uinfo)
 {
 	struct recv r = { .ubuf = a[1], .cap = a[2], .timeout = (int64_t)a[3] };
@@ -596,6 +641,8 @@ static int64_t finish_recv(struct mbox *m, const uint64_t *a, uint64_t uinfo)
 	if (!user_writable(r.ubuf, r.cap) || (uinfo && !user_writable(uinfo, sizeof(r.info))))
 		return -EFAULT;
 	ret = mbox_recv(m, &r);
+	if (r.xobj)
+		r.info.handle = install_received(myproc(), r.xobj, r.xrights);
 	if (ret >= 0 && uinfo)
 		copyout(uinfo, &r.info, sizeof(r.info));
 	if (ret >= 0) {

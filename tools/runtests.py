@@ -240,7 +240,19 @@ def guest_runs():
     runs.append(GuestRun("guest-smp8", "test=smp expect_cpus=8", smp=8, tests=True))
     for smp in (1, 2, 4):
         runs.append(GuestRun(f"user-smp{smp}", 'run="utest"', smp=smp, tests=True, timeout=120))
+    for smp in (1, 2, 4):
+        runs.append(GuestRun(f"ipc-smp{smp}", 'run="ipctest"', smp=smp, tests=True, timeout=240))
     runs.append(GuestRun("sandbox-smp2", 'run="sbtest"', smp=2, tests=True, timeout=120))
+    runs += [
+        GuestRun("prodcons-shm", 'run="prodcons-shm"', smp=2, timeout=120,
+                 must_print=("verified",)),
+        GuestRun("prodcons-mbox", 'run="prodcons-mbox"', smp=2, timeout=120,
+                 must_print=("verified",)),
+        GuestRun("pingpong", 'run="pingpong 0 1"', smp=2, timeout=120,
+                 must_print=("mailbox", "shared")),
+        GuestRun("ipc-client-server", 'run="ipcclient"', smp=2, timeout=120,
+                 must_print=("all answers right",)),
+    ]
     runs += browser_runs()
     runs += [
         GuestRun("shell-session", "", smp=2,

@@ -153,18 +153,35 @@ int px_shm_open(const char *name, int oflag, int mode)
 	return PX_FD_BASE + slot;
 }
 
+/* An existing object cannot be resized: a length up to its size is
+ * fine and changes nothing. */
+static int px_check_size(int h, long length)
+{
+	struct handle_info info;
+	int err;
+
+	if ((err = handle_info(h, &info)) < 0)
+		return err;
+	return length >= 0 && (uint64_t)length <= info.size ? 0 : -EINVAL;
+}
+
 /* Creates the object of a pending descriptor.  If another process made
  * one of that name in the meantime, opens that one instead (unless
  * O_EXCL), as POSIX's O_CREAT without O_EXCL would have. */
 static int px_create(struct px_fd *d, long length)
 {
-	int h;
+	int h, err;
 
 	if ((d->oflag & O_ACCMODE) != O_RDWR || length <= 0 || (uint64_t)length > SHM_MAX_SIZE)
 		return -EINVAL;
 	h = shm_create((size_t)length, d->name);
-	if (h == -EEXIST && !(d->oflag & O_EXCL))
+	if (h == -EEXIST && !(d->oflag & O_EXCL)) {
 		h = shm_open(d->name, px_rights(d->oflag));
+		if (h >= 0 && (err = px_check_size(h, length)) < 0) {
+			close(h);
+			return err;
+		}
+	}
 	if (h < 0)
 		return h;
 	d->handle = h;
@@ -175,16 +192,10 @@ static int px_create(struct px_fd *d, long length)
 int px_ftruncate(int fd, long length)
 {
 	struct px_fd *d = px_lookup(fd);
-	struct handle_info info;
-	int err;
 
 	if (!d)
 		return -EBADH;
-	if (d->pending)
-		return px_create(d, length);
-	if ((err = handle_info(d->handle, &info)) < 0)
-		return err;
-	return length >= 0 && (uint64_t)length <= info.size ? 0 : -EINVAL;
+	return d->pending ? px_create(d, length) : px_check_size(d->handle, length);
 }
 
 void *px_mmap(void *addr, size_t len, int prot, int flags, int fd, long off)
