@@ -213,19 +213,21 @@ void yield(void)
 
 /*
  * Atomically releases lk and sleeps on chan; reacquires lk when woken.
- * Holding p->lock from before lk is released until sched() means a
- * wakeup() (which takes p->lock) cannot slip in between: no lost wake-up.
+ * The state and channel are set while lk is still held, and a waker
+ * changes the condition under lk, so a waker that runs after we let go
+ * of lk sees us SLEEPING (wakeup's unlocked look is enough to find us),
+ * and its p->lock waits until sched() has switched away: no lost wake-up.
  */
 void sleep(const void *chan, struct spinlock *lk)
 {
 	struct proc *p = myproc();
 
-	if (lk != &p->lock) {
+	if (lk != &p->lock)
 		acquire(&p->lock);
-		release(lk);
-	}
 	p->chan = chan;
-	p->state = P_SLEEPING;
+	__atomic_store_n(&p->state, P_SLEEPING, __ATOMIC_RELEASE);
+	if (lk != &p->lock)
+		release(lk);
 	sched();
 	p->chan = 0;
 	if (lk != &p->lock) {
@@ -248,12 +250,17 @@ bool sleep_until(const void *chan, struct spinlock *lk, uint64_t deadline)
 	return clock_ns() < deadline;
 }
 
+/* Wakes every process sleeping on chan.  The condition must have been
+ * changed under the lock the sleepers passed to sleep() (see there), so
+ * processes that are not asleep on chan can be skipped without taking
+ * their locks: a wakeup costs one lock per sleeper, not one per slot. */
 void wakeup(const void *chan)
 {
 	struct proc *me = myproc();
 
 	for (struct proc *p = procs; p < procs + NPROC; p++) {
-		if (p == me)
+		if (p == me || __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != P_SLEEPING ||
+		    __atomic_load_n(&p->chan, __ATOMIC_RELAXED) != chan)
 			continue;
 		acquire(&p->lock);
 		if (p->state == P_SLEEPING && p->chan == chan)

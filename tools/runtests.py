@@ -164,7 +164,7 @@ class GuestRun:
                               f"{crash or 'output stopped'} (log: {log})"))
         elif crash:
             out.append(Result(self.name, False, f"{crash} (log: {log})"))
-        elif self.tests is not None and status != (0 if all(r.ok for r in out) else 1):
+        elif self.tests is not None and (status == 0) != all(r.ok for r in out):
             out.append(Result(self.name, False, f"unexpected exit status {status} (log: {log})"))
         if missing:
             out.append(Result(self.name, False, "; ".join(missing) + f" (log: {log})"))
@@ -242,6 +242,8 @@ def guest_runs():
         runs.append(GuestRun(f"user-smp{smp}", 'run="utest"', smp=smp, tests=True, timeout=120))
     for smp in (1, 2, 4):
         runs.append(GuestRun(f"ipc-smp{smp}", 'run="ipctest"', smp=smp, tests=True, timeout=240))
+    for smp in (1, 2, 4):
+        runs.append(GuestRun(f"coop-smp{smp}", 'run="coopcheck"', smp=smp, tests=True, timeout=120))
     runs.append(GuestRun("sandbox-smp2", 'run="sbtest"', smp=2, tests=True, timeout=120))
     runs += [
         GuestRun("prodcons-shm", 'run="prodcons-shm"', smp=2, timeout=120,
