@@ -24,6 +24,7 @@
  */
 #include <stdint.h>
 
+#include "kernel/arch.h"
 #include "kernel/counters.h"
 #include "kernel/cpu.h"
 #include "kernel/kmalloc.h"
@@ -400,11 +401,39 @@ static int take_head(struct mbox *m, struct recv *r)
 	return (int)r->info.len;
 }
 
+/*
+ * Before going to sleep, a receiver spins briefly (registered as a
+ * waiter, without the lock) in case the message is about to come: a
+ * sleeping receiver costs its sender an IPI and itself a wake-up from
+ * hlt, which under emulation dominate a round trip between two cores
+ * (QEMU-GRUB-NOTES.md).  Only while no other process waits for this CPU:
+ * spinning must not take time from the very senders it waits for.
+ * m->lock is held on entry and on return.
+ */
+#define RECV_SPIN_NS	30000
+
+static void spin_for_message(struct mbox *m, struct waiter *w, uint64_t deadline)
+{
+	uint64_t until = clock_ns() + RECV_SPIN_NS;
+
+	if (ncpu == 1)
+		return;		/* the sender cannot run while we spin */
+	if (until > deadline)
+		until = deadline;
+	release(&m->lock);
+	while (!__atomic_load_n(&w->done, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&m->msgs.len, __ATOMIC_RELAXED) && !w->proc->killed &&
+	       !__atomic_load_n(&this_cpu()->rq.len, __ATOMIC_RELAXED) && clock_ns() < until)
+		cpu_relax();
+	acquire(&m->lock);
+}
+
 static int mbox_recv(struct mbox *m, struct recv *r)
 {
 	struct proc *me = myproc();
 	uint64_t deadline = deadline_of(r->timeout);
 	struct waiter w = { .proc = me, .buf = r->ubuf, .cap = r->cap };
+	bool spun = false;
 	int ret;
 
 	acquire(&m->lock);
@@ -428,7 +457,13 @@ static int mbox_recv(struct mbox *m, struct recv *r)
 		w.done = false;
 		queue_push(&m->waiters, &w.node);
 		wakeup(&m->capacity);		/* a rendezvous sender may proceed */
-		bool in_time = sleep_until(m, &m->lock, deadline);
+		bool in_time = true;
+		if (!spun) {
+			spin_for_message(m, &w, deadline);	/* then look at everything again */
+			spun = true;
+		} else {
+			in_time = sleep_until(m, &m->lock, deadline);
+		}
 		if (w.done) {
 			r->info.sender = w.sender;
 			r->info.handle = NO_HANDLE;
