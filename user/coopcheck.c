@@ -16,36 +16,11 @@
  */
 #include "counters.h"
 #include "ipc.h"
+#include "tap.h"
 
-#define MAXPROCS	128
 #define SMALL_N		"300000"	/* pi(300000) = 25997: quick even on one CPU */
 
-static int failed_checks;			/* in the current test */
-static struct proc_info procs[MAXPROCS];
 static struct cpu_counters before[COUNTERS_MAX_CPUS], after[COUNTERS_MAX_CPUS];
-
-/* ---- Checks (as in utest) ---- */
-
-static bool check_at(bool ok, const char *what, int line)
-{
-	if (!ok) {
-		printf("# line %d: failed: %s\n", line, what);
-		failed_checks++;
-	}
-	return ok;
-}
-
-static bool check_eq_at(long got, long want, const char *what, int line)
-{
-	if (got != want) {
-		printf("# line %d: %s is %ld, want %ld\n", line, what, got, want);
-		failed_checks++;
-	}
-	return got == want;
-}
-
-#define CHECK(cond)		check_at((cond), #cond, __LINE__)
-#define CHECK_EQ(got, want)	check_eq_at((long)(got), (long)(want), #got, __LINE__)
 
 /* ---- Helpers ---- */
 
@@ -94,23 +69,6 @@ static int status_of(int pid, const char *name)
 static int run_status(char **argv)
 {
 	return status_of(start(argv), argv[0]);
-}
-
-/* Kills and reaps children a test left behind; returns how many. */
-static int reap_leftovers(void)
-{
-	int n = ps(procs, MAXPROCS), me = getpid(), found = 0;
-	struct wait_info wi = { 0 };
-
-	for (int i = 0; i < n && i < MAXPROCS; i++) {
-		if (procs[i].ppid != me)
-			continue;
-		printf("# left behind: pid %d (%s)\n", procs[i].pid, procs[i].name);
-		kill(procs[i].pid);
-		wait(procs[i].pid, &wi);
-		found++;
-	}
-	return found;
 }
 
 /* Whether a shared-memory object called name exists now. */
@@ -249,10 +207,7 @@ static void test_parwork_messages_counted(void)
 
 /* ---- The runner ---- */
 
-static const struct test {
-	const char *name;
-	void (*fn)(void);
-} tests[] = {
+static const struct tap_test tests[] = {
 	{ "parwork_both_methods", test_parwork_both_methods },
 	{ "parwork_more_workers", test_parwork_more_workers },
 	{ "usage_errors", test_usage_errors },
@@ -262,54 +217,7 @@ static const struct test {
 	{ "parwork_messages_counted", test_parwork_messages_counted },
 };
 
-#define NTESTS	(int)(sizeof(tests) / sizeof(tests[0]))
-
-static const struct test *find_test(const char *name)
-{
-	for (int i = 0; i < NTESTS; i++)
-		if (strcmp(tests[i].name, name) == 0)
-			return &tests[i];
-	return NULL;
-}
-
-static bool run_test(int number, const struct test *t)
-{
-	failed_checks = 0;
-	t->fn();
-	if (reap_leftovers() > 0)
-		failed_checks++;
-	printf("%s %d - %s\n", failed_checks ? "not ok" : "ok", number, t->name);
-	return failed_checks == 0;
-}
-
 int main(int argc, char **argv)
 {
-	const struct test *selected[NTESTS];
-	int n = 0, failed = 0;
-
-	if (argc == 2 && strcmp(argv[1], "-l") == 0) {
-		for (int i = 0; i < NTESTS; i++)
-			printf("%s\n", tests[i].name);
-		return 0;
-	}
-	for (int i = 1; i < argc; i++) {
-		const struct test *t = find_test(argv[i]);
-
-		if (!t || n == NTESTS) {
-			printf("Bail out! no test named %s (coopcheck -l lists them)\n", argv[i]);
-			return 255;
-		}
-		selected[n++] = t;
-	}
-	if (argc == 1)
-		for (n = 0; n < NTESTS; n++)
-			selected[n] = &tests[n];
-
-	printf("1..%d\n", n);
-	for (int i = 0; i < n; i++)
-		if (!run_test(i + 1, selected[i]))
-			failed++;
-	if (failed)
-		printf("# %d of %d tests failed\n", failed, n);
-	return failed;
+	return tap_main(argc, argv, tests, sizeof(tests) / sizeof(tests[0]), NULL);
 }

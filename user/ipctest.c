@@ -27,6 +27,7 @@
  * with chosen handles and quotas (see helper_main).
  */
 #include "ipc.h"
+#include "tap.h"
 
 #define MAXPROCS	128
 #define MS		((uint64_t)1000000)
@@ -39,60 +40,8 @@
 #define BLOCKED_MS	200	/* how long a party must stay blocked to count as blocked */
 #define SLACK_MS	5000	/* how late a timeout may fire under TCG */
 
-static int failed_checks;
-static bool quiet;		/* the second, silent pass (see main) */
 static struct proc_info procs[MAXPROCS];
 static const char rodata_buf[64] = "read-only";	/* the kernel must not write here */
-
-/* ---- Checks (as in utest) ---- */
-
-/* printf, except in the silent pass. */
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (quiet)
-		return;
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-}
-
-static const char *show(long v, char *buf, size_t cap)
-{
-	if (v < 0 && v > -256)
-		snprintf(buf, cap, "%ld (%s)", v, errno_name((int)v));
-	else if (v < -65536 || v > 65536)
-		snprintf(buf, cap, "0x%lx", v);
-	else
-		snprintf(buf, cap, "%ld", v);
-	return buf;
-}
-
-static bool check_at(bool ok, const char *what, int line)
-{
-	if (!ok) {
-		say("# line %d: failed: %s\n", line, what);
-		failed_checks++;
-	}
-	return ok;
-}
-
-static bool check_eq_at(long got, long want, const char *what, int line)
-{
-	char g[40], w[40];
-
-	if (got != want) {
-		say("# line %d: %s is %s, want %s\n", line, what, show(got, g, sizeof(g)),
-		       show(want, w, sizeof(w)));
-		failed_checks++;
-	}
-	return got == want;
-}
-
-#define CHECK(cond)		check_at((cond), #cond, __LINE__)
-#define CHECK_EQ(got, want)	check_eq_at((long)(got), (long)(want), #got, __LINE__)
 
 /* ---- Helpers ---- */
 
@@ -166,12 +115,12 @@ static int reap(int pid)
 	char why[96];
 
 	if (pid <= 0 || wait(pid, &wi) != pid) {
-		say("# cannot wait for pid %d\n", pid);
+		tap_say("# cannot wait for pid %d\n", pid);
 		return -2;
 	}
 	if (wi.how != EXIT_NORMAL) {
 		exit_reason(&wi, why, sizeof(why));
-		say("# pid %d (%s): %s\n", pid, wi.name, why);
+		tap_say("# pid %d (%s): %s\n", pid, wi.name, why);
 		return -1;
 	}
 	return wi.status;
@@ -185,17 +134,17 @@ static bool reap_as(int pid, int how)
 	char why[96];
 
 	if (pid <= 0 || wait(pid, &wi) != pid) {
-		say("# cannot wait for pid %d\n", pid);
+		tap_say("# cannot wait for pid %d\n", pid);
 		return false;
 	}
 	if (wi.how != how) {
 		exit_reason(&wi, why, sizeof(why));
-		say("# pid %d: %s\n", pid, why);
+		tap_say("# pid %d: %s\n", pid, why);
 	}
 	return wi.how == how;
 }
 
-/* Forks a child that runs fn with failed_checks of its own and exits
+/* Forks a child that runs fn with tap_failed of its own and exits
  * with how many failed; adds those to ours.  For tests whose state must
  * die with a process (its default mailbox, its event mailbox). */
 static void in_child(void (*fn)(void))
@@ -203,15 +152,15 @@ static void in_child(void (*fn)(void))
 	int pid = fork(), st;
 
 	if (pid == 0) {
-		failed_checks = 0;
+		tap_failed = 0;
 		fn();
-		exit(failed_checks > 100 ? 100 : failed_checks);
+		exit(tap_failed > 100 ? 100 : tap_failed);
 	}
 	if (!CHECK(pid > 0))
 		return;
 	st = reap(pid);
 	if (st != 0)
-		failed_checks += st < 0 ? 1 : st;
+		tap_failed += st < 0 ? 1 : st;
 }
 
 /* Spawns "ipctest --helper ARGS..." with opts (may be NULL). */
@@ -723,7 +672,7 @@ static void test_timeouts(void)
 	CHECK_EQ(mbox_recv(h, buf, sizeof(buf), 100, NULL), -ETIMEDOUT);
 	dt = ms_since(t0);
 	if (!CHECK(dt >= 100 && dt < 100 + SLACK_MS))
-		say("# recv timeout 100 took %lu ms\n", dt);
+		tap_say("# recv timeout 100 took %lu ms\n", dt);
 
 	CHECK_EQ(mbox_send(h, "a", 1, 0, NO_HANDLE, 0), 0);
 	CHECK_EQ(mbox_send(h, "b", 1, 0, NO_HANDLE, 0), -EAGAIN);
@@ -731,7 +680,7 @@ static void test_timeouts(void)
 	CHECK_EQ(mbox_send(h, "b", 1, 150, NO_HANDLE, 0), -ETIMEDOUT);
 	dt = ms_since(t0);
 	if (!CHECK(dt >= 150 && dt < 150 + SLACK_MS))
-		say("# send timeout 150 took %lu ms\n", dt);
+		tap_say("# send timeout 150 took %lu ms\n", dt);
 	CHECK_EQ(queued(h), 1);		/* the timed-out message is not there */
 
 	/* Rendezvous: nobody receiving. */
@@ -1229,7 +1178,7 @@ static void test_many_to_many(void)
 {
 	int q = mbox_create(M2M_CAPACITY, NULL), h = shm_create(sizeof(struct m2m_shared), NULL);
 	int pids[M2M_SENDERS + M2M_RECEIVERS], n = 0;
-	long count = quiet ? M2M_N_QUIET : M2M_N;
+	long count = tap_quiet ? M2M_N_QUIET : M2M_N;
 	struct m2m_shared *sh;
 	uint64_t t0 = uptime();
 
@@ -1251,7 +1200,7 @@ static void test_many_to_many(void)
 	for (int i = 0; i < n; i++)
 		CHECK_EQ(reap(pids[i]), 0);
 	m2m_verify(sh, count);
-	say("# %d senders x %d receivers, %ld messages each, %d cpus: %lu ms\n", M2M_SENDERS,
+	tap_say("# %d senders x %d receivers, %ld messages each, %d cpus: %lu ms\n", M2M_SENDERS,
 	    M2M_RECEIVERS, count, ncpu(), ms_since(t0));
 	shm_unmap(sh);
 }
@@ -1290,7 +1239,7 @@ static void test_fifo_per_sender(void)
 		if (m.sender >= SENDERS || m.seq != (uint32_t)next[m.sender] ||
 		    m.check != m2m_sum(&m) || info.sender != pids[m.sender]) {
 			if (bad++ < 3)
-				say("# message %d: sender %u seq %u, want seq %d\n", k, m.sender,
+				tap_say("# message %d: sender %u seq %u, want seq %d\n", k, m.sender,
 				       m.seq, m.sender < SENDERS ? next[m.sender] : -1);
 			continue;
 		}
@@ -2005,10 +1954,7 @@ static int helper_main(int argc, char **argv)
 
 /* ---- The runner ---- */
 
-static const struct test {
-	const char *name;
-	void (*fn)(void);
-} tests[] = {
+static const struct tap_test tests[] = {
 	{ "handles", test_handles },
 	{ "bad_handles", test_bad_handles },
 	{ "fork_inherits", test_fork_inherits },
@@ -2043,33 +1989,6 @@ static const struct test {
 	{ "posix_mq", test_posix_mq },
 };
 
-#define NTESTS	(int)(sizeof(tests) / sizeof(tests[0]))
-
-static const struct test *find_test(const char *name)
-{
-	for (int i = 0; i < NTESTS; i++)
-		if (strcmp(tests[i].name, name) == 0)
-			return &tests[i];
-	return NULL;
-}
-
-/* Kills and reaps children the test left behind; returns how many. */
-static int reap_leftovers(void)
-{
-	int n = snapshot(), me = getpid(), found = 0;
-	struct wait_info wi;
-
-	for (int i = 0; i < n; i++) {
-		if (procs[i].ppid != me)
-			continue;
-		say("# left behind: pid %d (%s)\n", procs[i].pid, procs[i].name);
-		kill(procs[i].pid);
-		wait(procs[i].pid, &wi);
-		found++;
-	}
-	return found;
-}
-
 /* Closes handles the test left open; returns how many. */
 static int close_leftovers(void)
 {
@@ -2079,35 +1998,30 @@ static int close_leftovers(void)
 	for (int h = 0; h < QUOTA_HANDLES; h++) {
 		if (handle_info(h, &hi) == -EBADH)
 			continue;
-		say("# left open: handle %d (type %d)\n", h, hi.type);
+		tap_say("# left open: handle %d (type %d)\n", h, hi.type);
 		close(h);
 		found++;
 	}
 	return found;
 }
 
-static bool run_test(int number, const struct test *t)
+/* After each test: kills and reaps the children it left behind or, if
+ * there were none, closes the handles it left open; returns how many. */
+static int leftovers(void)
 {
-	failed_checks = 0;
-	t->fn();
-	if (reap_leftovers() > 0 || close_leftovers() > 0)
-		failed_checks++;
-	say("%s %d - %s\n", failed_checks ? "not ok" : "ok", number, t->name);
-	return failed_checks == 0;
+	int n = tap_reap_leftovers();
+
+	return n > 0 ? n : close_leftovers();
 }
 
 /* One pass: a child runs the selected tests and exits with how many
  * failed.  Returns that, or n if the child did not finish. */
-static int run_pass(const struct test **selected, int n)
+static int run_pass(const struct tap_test **selected, int n)
 {
-	int pid = fork(), failed = 0;
+	int pid = fork(), failed;
 
-	if (pid == 0) {
-		for (int i = 0; i < n; i++)
-			if (!run_test(i + 1, selected[i]))
-				failed++;
-		exit(failed);
-	}
+	if (pid == 0)
+		exit(tap_run_tests(selected, n));
 	failed = reap(pid);
 	return failed < 0 ? n : failed;
 }
@@ -2125,7 +2039,7 @@ static bool check_no_leaks(int number, const struct memstat *start, const struct
 {
 	struct memstat after;
 
-	failed_checks = 0;
+	tap_failed = 0;
 	settled_memstat(mid, &after);
 	if (failed == 0)	/* a test that passed once must pass again */
 		CHECK_EQ(quiet_failed, 0);
@@ -2140,64 +2054,38 @@ static bool check_no_leaks(int number, const struct memstat *start, const struct
 	if (start->free_frames != mid->free_frames)
 		printf("# the first pass left %ld frames with kernel caches\n",
 		       (long)(start->free_frames - mid->free_frames));
-	printf("%s %d - no_leaks\n", failed_checks ? "not ok" : "ok", number);
-	return failed_checks == 0;
+	return tap_result(number, "no_leaks");
 }
 
-int main(int argc, char **argv)
+/* hooks.run: the selected tests, then again silently, then no_leaks. */
+static int run_passes(const struct tap_test **selected, int n)
 {
-	const struct test *selected[NTESTS];
 	struct memstat start, mid;
-	int n = 0, failed, quiet_failed;
-	bool except;
+	int failed, quiet_failed;
 
-	if (argc >= 2 && strcmp(argv[1], "--helper") == 0)
-		return helper_main(argc, argv);
-	if (argc == 2 && strcmp(argv[1], "-l") == 0) {
-		for (int i = 0; i < NTESTS; i++)
-			printf("%s\n", tests[i].name);
-		printf("no_leaks\n");
-		return 0;
-	}
-	except = argc >= 2 && strcmp(argv[1], "-x") == 0;
-	for (int i = 1 + except; i < argc; i++) {
-		const struct test *t = find_test(argv[i]);
-
-		if (!t || n == NTESTS) {
-			printf("Bail out! no test named %s (ipctest -l lists them)\n", argv[i]);
-			return 255;
-		}
-		selected[n++] = t;
-	}
-	if (except) {	/* every test but the ones named */
-		int k = 0;
-
-		for (int i = 0; i < NTESTS; i++) {
-			bool skip = false;
-
-			for (int j = 2; j < argc; j++)
-				skip |= strcmp(argv[j], tests[i].name) == 0;
-			if (!skip)
-				selected[k++] = &tests[i];
-		}
-		n = k;
-	} else if (argc == 1) {
-		for (n = 0; n < NTESTS; n++)
-			selected[n] = &tests[n];
-	}
-
-	printf("1..%d\n", n + 1);
 	memstat(&start);
 	failed = run_pass(selected, n);
 	settled_memstat(&start, &mid);
 	/* Again, silently and with fewer many_to_many messages, to see that
 	 * a pass leaves every free frame where it found it. */
-	quiet = true;
+	tap_quiet = true;
 	quiet_failed = run_pass(selected, n);
-	quiet = false;
+	tap_quiet = false;
 	if (!check_no_leaks(n + 1, &start, &mid, failed, quiet_failed))
 		failed++;
-	if (failed)
-		printf("# %d of %d tests failed\n", failed, n + 1);
 	return failed;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct tap_hooks hooks = {
+		.except = true,
+		.cleanup = leftovers,
+		.run = run_passes,
+		.final_test = "no_leaks",
+	};
+
+	if (argc >= 2 && strcmp(argv[1], "--helper") == 0)
+		return helper_main(argc, argv);
+	return tap_main(argc, argv, tests, sizeof(tests) / sizeof(tests[0]), &hooks);
 }

@@ -18,6 +18,7 @@
  * the child with EXIT_SANDBOX and status = the call's number.
  */
 #include "ipc.h"
+#include "tap.h"
 
 long sys_sandbox(unsigned long allow);	/* the raw stub (build/user/usys.S) */
 long sys_proc_counters(long pid, void *out);
@@ -26,35 +27,6 @@ long sys_counters(void *buf, long max);
 #define SURVIVED	90		/* child: the forbidden call returned */
 #define RENDERER	(SB_BASIC | SB_IPC)	/* the browser's renderer sandbox */
 #define FORGED		42		/* a handle number never given out */
-
-static int failed_checks;
-
-/* ---- Checks (as in utest) ---- */
-
-static bool check_at(bool ok, const char *what, int line)
-{
-	if (!ok) {
-		printf("# line %d: failed: %s\n", line, what);
-		failed_checks++;
-	}
-	return ok;
-}
-
-static bool check_eq_at(long got, long want, const char *what, int line)
-{
-	if (got != want) {
-		if (got < 0 && got > -256)
-			printf("# line %d: %s is %ld (%s), want %ld\n", line, what, got,
-			       errno_name((int)got), want);
-		else
-			printf("# line %d: %s is %ld, want %ld\n", line, what, got, want);
-		failed_checks++;
-	}
-	return got == want;
-}
-
-#define CHECK(cond)		check_at((cond), #cond, __LINE__)
-#define CHECK_EQ(got, want)	check_eq_at((long)(got), (long)(want), #got, __LINE__)
 
 /* ---- The child side: one mode per call to try ---- */
 
@@ -528,10 +500,7 @@ static void test_violations_leak_nothing(void)
 	close(mb);
 }
 
-static const struct test {
-	const char *name;
-	void (*fn)(void);
-} tests[] = {
+static const struct tap_test tests[] = {
 	{ "self_unchanged", test_self_unchanged },
 	{ "write_killed", test_write_killed },
 	{ "spawn_killed", test_spawn_killed },
@@ -549,65 +518,9 @@ static const struct test {
 	{ "violations_leak_nothing", test_violations_leak_nothing },
 };
 
-#define NTESTS	(int)(sizeof(tests) / sizeof(tests[0]))
-
-/* Kills and reaps children a test left behind; returns how many. */
-static int reap_leftovers(void)
-{
-	static struct proc_info procs[128];
-	int n = ps(procs, 128), me = getpid(), found = 0;
-	struct wait_info wi;
-
-	for (int i = 0; i < n; i++) {
-		if (procs[i].ppid != me)
-			continue;
-		printf("# left behind: pid %d (%s)\n", procs[i].pid, procs[i].name);
-		kill(procs[i].pid);
-		wait(procs[i].pid, &wi);
-		found++;
-	}
-	return found;
-}
-
-static bool run_test(int number, const struct test *t)
-{
-	failed_checks = 0;
-	t->fn();
-	if (reap_leftovers() > 0)
-		failed_checks++;
-	printf("%s %d - %s\n", failed_checks ? "not ok" : "ok", number, t->name);
-	return failed_checks == 0;
-}
-
 int main(int argc, char **argv)
 {
-	const struct test *selected[NTESTS];
-	int n = 0, failed = 0;
-
 	if (argc == 3 && strcmp(argv[1], "-c") == 0)
 		return child(argv[2]);
-	if (argc == 2 && strcmp(argv[1], "-l") == 0) {
-		for (int i = 0; i < NTESTS; i++)
-			printf("%s\n", tests[i].name);
-		return 0;
-	}
-	for (int i = 1; i < argc; i++) {
-		int j = 0;
-
-		while (j < NTESTS && strcmp(tests[j].name, argv[i]) != 0)
-			j++;
-		if (j == NTESTS) {
-			printf("sbtest: no test `%s` (sbtest -l lists them)\n", argv[i]);
-			return 1;
-		}
-		if (n < NTESTS)
-			selected[n++] = &tests[j];
-	}
-	if (argc == 1)
-		for (int i = 0; i < NTESTS; i++)
-			selected[n++] = &tests[i];
-	printf("1..%d\n", n);
-	for (int i = 0; i < n; i++)
-		failed += !run_test(i + 1, selected[i]);
-	return failed;
+	return tap_main(argc, argv, tests, sizeof(tests) / sizeof(tests[0]), NULL);
 }

@@ -15,7 +15,7 @@
  * children that behave in known ways.  A test must leave no children
  * behind; the runner kills and reaps any it finds and fails the test.
  */
-#include "baton.h"
+#include "tap.h"
 
 #define MAXPROCS	128
 #define MS		((uint64_t)1000000)	/* a millisecond in nanoseconds */
@@ -23,49 +23,7 @@
 #define BAD_NONCANON	((void *)0xffff800000000000ul)	/* kernel half, first byte */
 #define BAD_KERNEL	((void *)0xffffffff80100000ul)	/* kernel text */
 
-static int failed_checks;			/* in the current test */
 static struct proc_info procs[MAXPROCS];	/* the last ps() snapshot */
-
-/* ---- Checks ---- */
-
-/* "-14 (EFAULT)" for an error code, "0x..." for an address-sized
- * value, else just the number. */
-static const char *show(long v, char *buf, size_t cap)
-{
-	if (v < 0 && v > -256)
-		snprintf(buf, cap, "%ld (%s)", v, errno_name((int)v));
-	else if (v < -65536 || v > 65536)
-		snprintf(buf, cap, "0x%lx", v);
-	else
-		snprintf(buf, cap, "%ld", v);
-	return buf;
-}
-
-/* Records one check; a failed one prints a TAP diagnostic line. */
-static bool check_at(bool ok, const char *what, int line)
-{
-	if (!ok) {
-		printf("# line %d: failed: %s\n", line, what);
-		failed_checks++;
-	}
-	return ok;
-}
-
-static bool check_eq_at(long got, long want, const char *what, int line)
-{
-	char g[40], w[40];
-
-	if (got != want) {
-		printf("# line %d: %s is %s, want %s\n", line, what,
-		       show(got, g, sizeof(g)), show(want, w, sizeof(w)));
-		failed_checks++;
-	}
-	return got == want;
-}
-
-/* Both return whether the check passed; neither returns early. */
-#define CHECK(cond)		check_at((cond), #cond, __LINE__)
-#define CHECK_EQ(got, want)	check_eq_at((long)(got), (long)(want), #got, __LINE__)
 
 /* ---- Helpers ---- */
 
@@ -134,23 +92,6 @@ static bool await_zombie(int pid)
 		sleep(10);
 	}
 	return false;
-}
-
-/* Kills and reaps children a test left behind; returns how many. */
-static int reap_leftovers(void)
-{
-	int n = snapshot(), me = getpid(), found = 0;
-	struct wait_info wi;
-
-	for (int i = 0; i < n; i++) {
-		if (procs[i].ppid != me)
-			continue;
-		printf("# left behind: pid %d (%s)\n", procs[i].pid, procs[i].name);
-		kill(procs[i].pid);
-		wait(procs[i].pid, &wi);
-		found++;
-	}
-	return found;
 }
 
 /* ---- The tests ---- */
@@ -325,7 +266,7 @@ static void test_faults(void)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *argv[] = { "fault", (char *)cases[i].kind, NULL };
-		int before = failed_checks;
+		int before = tap_failed;
 		struct wait_info wi;
 
 		if (CHECK(run(argv, 0, &wi) > 0)) {
@@ -335,7 +276,7 @@ static void test_faults(void)
 			if (cases[i].has_addr)
 				CHECK_EQ(wi.addr, cases[i].addr);
 		}
-		if (failed_checks != before)
+		if (tap_failed != before)
 			printf("# (fault %s)\n", cases[i].kind);
 	}
 	/* The faults were the children's; this process carries on. */
@@ -498,10 +439,7 @@ static void test_getpid_getppid(void)
 
 /* ---- The runner ---- */
 
-static const struct test {
-	const char *name;
-	void (*fn)(void);
-} tests[] = {
+static const struct tap_test tests[] = {
 	{ "fork_exit_wait", test_fork_exit_wait },
 	{ "exec", test_exec },
 	{ "spawn_args", test_spawn_args },
@@ -518,55 +456,7 @@ static const struct test {
 	{ "getpid_getppid", test_getpid_getppid },
 };
 
-#define NTESTS	(int)(sizeof(tests) / sizeof(tests[0]))
-
-static const struct test *find_test(const char *name)
-{
-	for (int i = 0; i < NTESTS; i++)
-		if (strcmp(tests[i].name, name) == 0)
-			return &tests[i];
-	return NULL;
-}
-
-/* Runs one test and prints its TAP line; returns whether it passed. */
-static bool run_test(int number, const struct test *t)
-{
-	failed_checks = 0;
-	t->fn();
-	if (reap_leftovers() > 0)
-		failed_checks++;
-	printf("%s %d - %s\n", failed_checks ? "not ok" : "ok", number, t->name);
-	return failed_checks == 0;
-}
-
 int main(int argc, char **argv)
 {
-	const struct test *selected[NTESTS];
-	int n = 0, failed = 0;
-
-	if (argc == 2 && strcmp(argv[1], "-l") == 0) {
-		for (int i = 0; i < NTESTS; i++)
-			printf("%s\n", tests[i].name);
-		return 0;
-	}
-	for (int i = 1; i < argc; i++) {
-		const struct test *t = find_test(argv[i]);
-
-		if (!t || n == NTESTS) {
-			printf("Bail out! no test named %s (utest -l lists them)\n", argv[i]);
-			return 255;
-		}
-		selected[n++] = t;
-	}
-	if (argc == 1)
-		for (n = 0; n < NTESTS; n++)
-			selected[n] = &tests[n];
-
-	printf("1..%d\n", n);
-	for (int i = 0; i < n; i++)
-		if (!run_test(i + 1, selected[i]))
-			failed++;
-	if (failed)
-		printf("# %d of %d tests failed\n", failed, n);
-	return failed;
+	return tap_main(argc, argv, tests, sizeof(tests) / sizeof(tests[0]), NULL);
 }
