@@ -27,7 +27,7 @@ CFLAGS := -std=gnu11 -ffreestanding -fno-builtin -nostdlib \
 	-mno-red-zone -mcmodel=kernel -mno-sse -mno-mmx -mno-sse2 -mno-80387 \
 	-fno-pic -fno-pie -fno-stack-protector -fcf-protection=none \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-unwind-tables \
-	-fno-tree-loop-distribute-patterns -g \
+	-fno-tree-loop-distribute-patterns -fno-strict-aliasing -g \
 	-Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wundef \
 	-I. -MMD -MP
 ifeq ($(DEBUG),1)

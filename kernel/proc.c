@@ -36,14 +36,13 @@ void proc_init(void)
 		spinlock_init(&cpus[i].rq_lock, "runqueue");
 }
 
+/* The kernel is not preemptible: a process changes CPU only inside
+ * sched(), so the CPU it reads here stays its CPU until it next sleeps or
+ * yields, and no interrupt masking is needed around the read (xv6,
+ * whose kernel is preemptible, needs push_off here). */
 struct proc *myproc(void)
 {
-	struct proc *p;
-
-	push_off();
-	p = this_cpu()->proc;
-	pop_off();
-	return p;
+	return this_cpu()->proc;
 }
 
 static void reset(struct proc *p)

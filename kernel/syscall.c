@@ -79,12 +79,15 @@ void syscall_use_iret(void)
 /* Checks made on every return to user mode (syscalls and traps). */
 void user_return_checks(void)
 {
-	struct proc *p = myproc();
+	struct cpu *c = this_cpu();
+	struct proc *p = c->proc;
 
+	if (!p->killed && !c->need_resched)
+		return;			/* the common case: one look at each */
 	if (p->killed)
 		proc_exit(EXIT_KILLED, 0);
-	if (this_cpu()->need_resched) {
-		this_cpu()->need_resched = false;
+	if (c->need_resched) {
+		c->need_resched = false;
 		yield();
 	}
 	if (p->killed)
@@ -119,15 +122,18 @@ int64_t sys_sandbox(const uint64_t *a)
 	return (int64_t)p->sandbox;
 }
 
+/* The hot path of every system call: keep it lean (TARGETS.md counts
+ * its instructions). */
 int syscall_dispatch(struct trapframe *tf)
 {
-	struct proc *p = myproc();
+	struct cpu *c = this_cpu();
+	struct proc *p = c->proc;
 	uint64_t args[6];
 	uint64_t nr = arch_syscall_args(tf, args);
 	int64_t ret = -ENOSYS;
 	bool iret;
 
-	COUNT(syscalls, 1);
+	__atomic_fetch_add(&c->counters.syscalls, 1, __ATOMIC_RELAXED);	/* COUNT, inlined */
 	p->pc.syscalls++;
 	if (nr < NSYSCALL && syscalls[nr].fn) {
 		if (!(p->sandbox & syscalls[nr].group))

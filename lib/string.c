@@ -1,17 +1,26 @@
 /*
  * Freestanding string and memory functions for the kernel and user
  * programs.  (Host tests use the C library's versions instead.)
- * Byte-at-a-time and plain on purpose: readable first.  gcc emits calls
+ * Plain loops, readable first (memcpy and memset move eight bytes at a
+ * time when aligned).  gcc emits calls
  * to memcpy/memset/memmove/memcmp itself (struct copies, large
  * initialisers), which is one more reason they must exist.
  */
+#include <stdint.h>
+
 #include "lib/string.h"
 
+/* Eight bytes at a time when both pointers allow it: page copies and
+ * zeroing (every new frame) are most of the kernel's byte moving. */
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
 
+	if ((((uintptr_t)d | (uintptr_t)s) & 7) == 0) {
+		for (; n >= 8; n -= 8, d += 8, s += 8)
+			*(uint64_t *)d = *(const uint64_t *)s;
+	}
 	while (n--)
 		*d++ = *s++;
 	return dst;
@@ -33,6 +42,12 @@ void *memset(void *dst, int c, size_t n)
 {
 	unsigned char *d = dst;
 
+	if (((uintptr_t)d & 7) == 0) {
+		uint64_t v = 0x0101010101010101ull * (unsigned char)c;
+
+		for (; n >= 8; n -= 8, d += 8)
+			*(uint64_t *)d = v;
+	}
 	while (n--)
 		*d++ = (unsigned char)c;
 	return dst;

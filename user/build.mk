@@ -19,7 +19,7 @@ INITRD_FILES += $(USER_PROGS)
 USER_CFLAGS := -std=gnu11 -ffreestanding -fno-builtin -nostdlib \
 	-fno-pic -fno-pie -fno-stack-protector -fcf-protection=none \
 	-mno-red-zone -mno-sse -mno-mmx -mno-sse2 -mno-80387 \
-	-fno-omit-frame-pointer -fno-tree-loop-distribute-patterns -g -O2 \
+	-fno-omit-frame-pointer -fno-tree-loop-distribute-patterns -fno-strict-aliasing -g -O2 \
 	-Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wundef \
 	-I. -Iuser/ulib -MMD -MP
 USER_ASFLAGS := -I. -Iuser/ulib -g -MMD -MP
