@@ -12,8 +12,47 @@
 #include "lib/uapi.h"
 #include "lib/tar.h"
 
-static const void *archive;
-static size_t archive_len;
+#define MAX_FILES 128
+
+/* The regular files, indexed once at boot: looking a program up on
+ * every spawn must not re-parse (and re-checksum) the whole archive. */
+struct file {
+	char name[PATH_MAX_LEN];
+	const void *data;
+	size_t size;
+};
+
+static struct file files[MAX_FILES];	/* [I] after initrd_init */
+static int nfiles;			/* [I] */
+static bool present;			/* [I] */
+
+static void index_files(const void *base, size_t len)
+{
+	struct tar_iter it;
+	struct tar_entry e;
+
+	tar_iter_init(&it, base, len);
+	while (tar_next(&it, &e) > 0) {
+		const char *name = e.name;
+
+		if (e.type != '0' && e.type != 0)
+			continue;
+		while (name[0] == '.' && name[1] == '/')
+			name += 2;
+		if (strlen(name) >= PATH_MAX_LEN) {
+			printk("initrd: %s: name too long; skipped\n", name);
+			continue;
+		}
+		if (nfiles == MAX_FILES) {
+			printk("initrd: more than %d files; the rest are ignored\n", MAX_FILES);
+			return;
+		}
+		strlcpy(files[nfiles].name, name, PATH_MAX_LEN);
+		files[nfiles].data = e.data;
+		files[nfiles].size = e.size;
+		nfiles++;
+	}
+}
 
 void initrd_init(const void *base, size_t len)
 {
@@ -23,68 +62,49 @@ void initrd_init(const void *base, size_t len)
 		printk("initrd: corrupt archive (%s); continuing without programs\n", tar_strerror(n));
 		return;
 	}
-	archive = base;
-	archive_len = len;
+	index_files(base, len);
+	present = true;
 	printk("initrd: %d entries, %lu bytes\n", n, len);
 }
 
 bool initrd_present(void)
 {
-	return archive != 0;
+	return present;
 }
 
 int initrd_find(const char *name, const void **data, size_t *size)
 {
-	struct tar_entry e;
-
-	if (!archive || tar_find(archive, archive_len, name, &e) != 0)
-		return -ENOENT;
-	*data = e.data;
-	*size = e.size;
-	return 0;
+	while (name[0] == '.' && name[1] == '/')
+		name += 2;
+	for (int i = 0; i < nfiles; i++) {
+		if (strcmp(files[i].name, name) == 0) {
+			*data = files[i].data;
+			*size = files[i].size;
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 void initrd_foreach(void (*fn)(const char *name, size_t size, void *arg), void *arg)
 {
-	struct tar_iter it;
-	struct tar_entry e;
-
-	if (!archive)
-		return;
-	tar_iter_init(&it, archive, archive_len);
-	while (tar_next(&it, &e) > 0)
-		if (e.type == '0' || e.type == 0)
-			fn(e.name, e.size, arg);
-}
-
-/* The index-th regular file; -ENOENT past the end. */
-static int entry_at(int index, struct tar_entry *out)
-{
-	struct tar_iter it;
-	int i = 0;
-
-	if (!archive || index < 0)
-		return -ENOENT;
-	tar_iter_init(&it, archive, archive_len);
-	while (tar_next(&it, out) > 0)
-		if ((out->type == '0' || out->type == 0) && i++ == index)
-			return 0;
-	return -ENOENT;
+	for (int i = 0; i < nfiles; i++)
+		fn(files[i].name, files[i].size, arg);
 }
 
 /* readdir(index, ent): the index-th file of the initrd. */
 int64_t sys_readdir(const uint64_t *a)
 {
-	struct tar_entry e;
+	int index = (int)a[0];
 	struct dirent d;
 
 	if (!user_writable(a[1], sizeof(d)))
 		return -EFAULT;
-	if (entry_at((int)a[0], &e) < 0)
+	if (index < 0 || index >= nfiles)
 		return -ENOENT;
 	memset(&d, 0, sizeof(d));
-	d.size = e.size;
-	strlcpy(d.name, e.name, sizeof(d.name));
+	d.size = files[index].size;
+	strlcpy(d.name, files[index].name, sizeof(d.name));
 	return copyout(a[1], &d, sizeof(d));
 }
 

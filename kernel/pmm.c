@@ -127,15 +127,22 @@ paddr_t pmm_alloc(void)
 	return pa;
 }
 
-/* n physically contiguous frames (kernel stacks), or 0. */
+/* n physically contiguous frames (kernel stacks), or 0.  Searches from
+ * the allocation hint, like pmm_alloc, rather than from the bottom,
+ * which every spawn would otherwise walk past the kernel and initrd. */
 paddr_t pmm_alloc_contig(size_t n)
 {
+	size_t low = LOW_LIMIT / PAGE_SIZE, run = 0;
 	paddr_t pa = 0;
-	size_t run = 0;
 
 	acquire(&pmm_lock);
-	for (size_t f = LOW_LIMIT / PAGE_SIZE; f < nframes && free_count >= n; f++) {
-		run = frame_used(f) ? 0 : run + 1;
+	for (size_t k = 0; k < nframes && free_count >= n; k++) {
+		size_t f = (hint + k) % nframes;
+
+		if (f == 0 || f < low)
+			run = 0;	/* wrapped around, or below the floor */
+		else
+			run = frame_used(f) ? 0 : run + 1;
 		if (run == n) {
 			for (size_t g = f + 1 - n; g <= f; g++)
 				mark(g, true);
