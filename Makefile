@@ -53,7 +53,7 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wundef -I. \
 HOST_LIB := $(filter-out lib/string.c,$(wildcard lib/*.c))
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 
-.PHONY: all iso run test test-build clean deps help format debug gdb
+.PHONY: all iso run test test-build clean deps help format debug gdb bench
 all: iso
 
 help:
@@ -61,6 +61,7 @@ help:
 	@echo "make test     host unit tests and guest test suites"
 	@echo "make debug    like run, but QEMU waits paused for gdb (DEBUG=1: kernel built -Og)"
 	@echo "make gdb      in a second terminal: gdb attached to 'make debug' (docs/debugging.md)"
+	@echo "make bench    figures beside ../shared/TARGETS.md: $(BUILD)/bench/report.md"
 	@echo "make iso      build $(BUILD)/baton.iso"
 	@echo "make clean    remove $(BUILD)/"
 
@@ -169,3 +170,11 @@ gdb: deps
 		echo "make gdb: no QEMU is waiting for gdb; run 'make debug' in another terminal first" >&2; \
 		exit 1; }
 	@GDBPORT=$(GDBPORT) BUILD=$(BUILD) gdb -q -x tools/gdb/gdbinit
+
+# Benchmarks (tools/bench.py): boots Baton at SMP=1 (also under -icount),
+# 2 and 4, runs bench, cachebench and top in its shell, runs the host
+# references in tools/hostref/, and writes $(BUILD)/bench/report.md,
+# results.json and the plots.  About a minute.
+bench: deps
+	@$(MAKE) --no-print-directory $(ISO_INPUTS)
+	@BUILD=$(BUILD) python3 tools/bench.py

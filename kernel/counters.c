@@ -30,9 +30,17 @@ struct cpu_counters *my_counters(void)
 /* Runs on each CPU: it copies its own block, reading its PMU too. */
 static void copy_own(void *arg)
 {
-	struct cpu_counters *out = (struct cpu_counters *)arg + cpu_id();
+	struct cpu *c = this_cpu();
+	struct cpu_counters *out = (struct cpu_counters *)arg + c->id;
+	uint64_t now = arch_cycles();
 
-	*out = this_cpu()->counters;
+	*out = c->counters;
+	/* Include the slice in progress: a process running (or a halt) for
+	 * a whole measurement would otherwise be counted only after it. */
+	if (c->busy_since)
+		out->busy_cycles += now - c->busy_since;
+	if (c->idle_since)
+		out->idle_cycles += now - c->idle_since;
 	arch_pmu_read(out);
 }
 

@@ -33,6 +33,8 @@ struct cpu {
 	volatile bool call_pending;	/* [a] smp_call_others() request for this CPU */
 	bool need_resched;	/* [a] switch away at the next chance */
 	struct proc *proc;	/* [o] running process, NULL in the scheduler */
+	uint64_t busy_since;	/* [o] cycles when the running process started, or 0 */
+	uint64_t idle_since;	/* [o] cycles when this CPU halted, or 0 */
 	uint64_t sched_context;	/* [o] scheduler's saved stack pointer (swtch) */
 
 	/* Run queue: rq_lock protects it; rq.len is also read without the

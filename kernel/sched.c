@@ -147,7 +147,10 @@ void scheduler(void)
 		if (!(p = next_proc(c))) {
 			uint64_t t0 = arch_cycles();
 
+			c->idle_since = t0;
 			cpu_idle_wait();	/* sti; hlt: an IPI or tick wakes us */
+			intr_disable();
+			c->idle_since = 0;
 			COUNT(idle_cycles, arch_cycles() - t0);
 			continue;
 		}
@@ -166,7 +169,9 @@ void scheduler(void)
 		count_switch(c, p);
 		arch_switch_to(p);
 		uint64_t t0 = arch_cycles();
+		c->busy_since = t0;
 		swtch(&c->sched_context, p->context);
+		c->busy_since = 0;
 		uint64_t ran = arch_cycles() - t0;
 		COUNT(busy_cycles, ran);
 		p->pc.cycles_on[c->id] += ran;

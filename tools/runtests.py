@@ -244,6 +244,11 @@ def guest_runs():
         runs.append(GuestRun(f"ipc-smp{smp}", 'run="ipctest"', smp=smp, tests=True, timeout=240))
     for smp in (1, 2, 4):
         runs.append(GuestRun(f"coop-smp{smp}", 'run="coopcheck"', smp=smp, tests=True, timeout=120))
+    for smp in (1, 2, 4):
+        runs.append(GuestRun(f"counters-smp{smp}", 'run="countertest"', smp=smp, tests=True,
+                             timeout=120))
+    runs.append(GuestRun("cachebench-matrix", 'run="cachebench matrix"', smp=4, timeout=120,
+                         must_print=("from\\to", "median of medians")))
     runs.append(GuestRun("sandbox-smp2", 'run="sbtest"', smp=2, tests=True, timeout=120))
     runs += [
         GuestRun("prodcons-shm", 'run="prodcons-shm"', smp=2, timeout=120,

@@ -3,6 +3,7 @@
  * printers (see counters.h), and the report() output layer.
  */
 #include "counters.h"
+#include "ipc.h"
 
 #define NFIELDS (sizeof(struct cpu_counters) / sizeof(uint64_t))
 #define PROC_NFIELDS (sizeof(struct proc_counters) / sizeof(uint64_t))
@@ -135,10 +136,11 @@ void counters_print(const struct counters_snap *d)
 			pm = counters_busy_permille(c, d->tsc);
 
 		snprintf(busy, sizeof(busy), "%u.%u", pm / 10, pm % 10);
-		report("%3d  %8lu %8lu %6lu %6lu %8lu %7lu %7lu %9lu %8lu %7lu %8lu %6s %12s %12s %9s %8s\n",
-		       i, c->syscalls, c->ctx_switches, c->timer_irqs, c->device_irqs, c->ipis_sent,
-		       c->ipis_received, c->tlb_shootdowns, c->msgs_sent, c->msgs_received,
-		       c->migrations_in, counters_migrations_out(d, i), busy,
+		report("%3d  %8lu %8lu %6lu %6lu %8lu %7lu %7lu %9lu %8lu %7lu %8lu %6s"
+		       " %12s %12s %9s %8s\n", i, c->syscalls, c->ctx_switches, c->timer_irqs,
+		       c->device_irqs, c->ipis_sent, c->ipis_received, c->tlb_shootdowns,
+		       c->msgs_sent, c->msgs_received, c->migrations_in,
+		       counters_migrations_out(d, i), busy,
 		       pmu_field(c, PMU_BASIC, c->pmu_cycles, cyc, sizeof(cyc)),
 		       pmu_field(c, PMU_BASIC, c->pmu_instructions, ins, sizeof(ins)),
 		       pmu_field(c, PMU_BASIC, c->pmu_llc_misses, llc, sizeof(llc)),
@@ -163,18 +165,36 @@ void proc_counters_print(const char *label, const struct proc_counters *pc, int 
 
 static char *cap_buf;
 static size_t cap_size, cap_len;
-static bool cap_full;
+static bool cap_full, cap_quiet;
 
 #define OVERFLOW_MARK "!capture overflow\n"
 
-void report_capture(char *buf, size_t cap)
+void report_capture(char *buf, size_t cap, bool quiet)
 {
-	cap_buf = cap > sizeof(OVERFLOW_MARK) ? buf : NULL;
+	cap_buf = buf && cap > sizeof(OVERFLOW_MARK) ? buf : NULL;
+	cap_quiet = quiet && cap_buf;
 	cap_size = cap;
 	cap_len = 0;
 	cap_full = false;
 	if (cap_buf)
 		buf[0] = 0;
+}
+
+int report_capture_shm(int h, bool quiet)
+{
+	struct handle_info hi;
+	char *buf;
+	int err;
+
+	if ((err = handle_info(h, &hi)) < 0)
+		return err;
+	if (hi.type != HANDLE_TYPE_SHM)
+		return -EINVAL;
+	buf = shm_map(h, PROT_READ | PROT_WRITE);
+	if ((err = ptr_error(buf)) < 0)
+		return err;
+	report_capture(buf, hi.size, quiet);
+	return 0;
 }
 
 /* Appends a line; the first line that does not fit ends the capture
@@ -205,7 +225,8 @@ int report(const char *fmt, ...)
 	if (n >= (int)sizeof(line))
 		n = sizeof(line) - 1;	/* lines here are far shorter */
 	if (n > 0) {
-		printf("%s", line);
+		if (!cap_quiet)
+			printf("%s", line);
 		capture(line, n);
 	}
 	return n;
@@ -294,7 +315,8 @@ void out_s(const char *key, const char *v)
 
 	json[j++] = '"';
 	for (; *v && j < sizeof(json) - 3 && c < sizeof(csv) - 2; v++) {
-		char ch = (*v == '"' || *v == '\\' || *v == ',' || (unsigned char)*v < ' ') ? '_' : *v;
+		bool odd = *v == '"' || *v == '\\' || *v == ',' || (unsigned char)*v < ' ';
+		char ch = odd ? '_' : *v;
 
 		json[j++] = ch;
 		csv[c++] = ch;
@@ -311,6 +333,11 @@ void out_milli(const char *key, uint64_t v_x1000)
 
 	milli(v_x1000, b, sizeof(b));
 	field(key, b, b);
+}
+
+void out_null(const char *key)
+{
+	field(key, "null", "");
 }
 
 void out_end(void)

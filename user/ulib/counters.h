@@ -92,11 +92,17 @@ const char *pmu_field(const struct cpu_counters *c, uint64_t bit, uint64_t value
 
 /* ---- Output for scripts ---- */
 
-/* Also copy every report() line into buf (cap bytes, kept NUL-terminated
- * and never overrun); buf is typically a shared page a test handed us. */
-void report_capture(char *buf, size_t cap);
+/* Copies every report() line into buf (cap bytes, kept NUL-terminated
+ * and never overrun; a line that does not fit ends the capture with the
+ * line "!capture overflow").  quiet: into buf only, not the console.
+ * buf NULL stops capturing. */
+void report_capture(char *buf, size_t cap, bool quiet);
+/* The same into shared memory handle h, mapped read-write here (a test
+ * hands us a page this way): 0, or a negative error (-EINVAL if h is not
+ * shared memory). */
+int report_capture_shm(int h, bool quiet);
 /* printf that also feeds the capture buffer, for JSON lines and tables
- * alike.  Returns what printf returns. */
+ * alike.  Returns the length of what it formatted (at most 511). */
 int report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes "W.FFF" (value / 1000 with three decimals) into buf: JSON and
  * tables both accept it, and no floating point is needed. */
@@ -118,6 +124,9 @@ void out_u(const char *key, uint64_t v);
 void out_i(const char *key, int64_t v);
 void out_s(const char *key, const char *v);
 void out_milli(const char *key, uint64_t v_x1000);
+/* A figure that does not exist here (a PMU count without a PMU): JSON
+ * null, an empty CSV cell -- never a zero. */
+void out_null(const char *key);
 void out_end(void);
 
 /* ---- Measurement helpers ---- */
