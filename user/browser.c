@@ -38,22 +38,7 @@
  * browser's failures.
  */
 #include "ipc.h"
-
-long sys_sandbox(unsigned long allow);	/* the raw stub (build/user/usys.S) */
-
-/* The screen page a renderer draws: keep in step with renderer.c. */
-#define SCREEN_MAGIC	0x31524353	/* "SCR1" */
-#define SCREEN_COLS	76
-#define SCREEN_LINES	400
-
-struct screen {
-	uint32_t magic;
-	uint32_t seq;		/* odd while the renderer writes (a seqlock) */
-	uint32_t nlines;	/* lines laid out */
-	uint32_t pad;
-	char title[64];
-	char text[SCREEN_LINES][SCREEN_COLS];	/* not NUL-terminated */
-};
+#include "user/browser-proto.h"
 
 /* A plug-in's box page (plugin.c, renderer.c): we only allocate it. */
 #define BOX_PAGE_SIZE	4096

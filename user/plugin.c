@@ -29,24 +29,12 @@
  * Any other name: exits with status 2.
  */
 #include "ipc.h"
+#include "user/browser-proto.h"
 
 #define H_CTL		0
 #define H_STATUS	1
 #define H_BOX		2
 
-/* The box page: keep in step with renderer.c. */
-#define BOX_MAGIC	0x31584f42	/* "BOX1" */
-#define BOX_SLOTS	16
-#define BOX_ROWS	3
-#define BOX_COLS	40
-
-struct box_slot {
-	int32_t owner;		/* pid of the renderer it is drawn for; 0: free */
-	int32_t inst;		/* which <plugin> element of that renderer's page */
-	uint32_t seq;		/* odd while we write */
-	uint32_t pad;
-	char text[BOX_ROWS][BOX_COLS];
-};
 
 struct box_page {
 	uint32_t magic;

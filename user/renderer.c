@@ -43,6 +43,7 @@
  * browser is gone (-EPIPE) the renderer exits.
  */
 #include "ipc.h"
+#include "user/browser-proto.h"
 
 /* Handles given at spawn. */
 #define H_CMD		0
@@ -50,33 +51,7 @@
 #define H_SOURCE	2
 #define H_SCREEN	3
 
-/* The screen page: keep in step with browser.c. */
-#define SCREEN_MAGIC	0x31524353	/* "SCR1" */
-#define SCREEN_COLS	76
-#define SCREEN_LINES	400
 
-struct screen {
-	uint32_t magic;
-	uint32_t seq;		/* odd while the renderer writes (a seqlock) */
-	uint32_t nlines;	/* lines laid out */
-	uint32_t pad;
-	char title[64];
-	char text[SCREEN_LINES][SCREEN_COLS];	/* not NUL-terminated */
-};
-
-/* A plug-in's box page: keep in step with plugin.c. */
-#define BOX_MAGIC	0x31584f42	/* "BOX1" */
-#define BOX_SLOTS	16
-#define BOX_ROWS	3
-#define BOX_COLS	40
-
-struct box_slot {
-	int32_t owner;		/* pid of the renderer it is drawn for; 0: free */
-	int32_t inst;		/* which <plugin> element of that renderer's page */
-	uint32_t seq;		/* odd while the plug-in writes */
-	uint32_t pad;
-	char text[BOX_ROWS][BOX_COLS];
-};
 
 struct box_page {
 	uint32_t magic;

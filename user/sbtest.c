@@ -20,7 +20,6 @@
 #include "ipc.h"
 #include "tap.h"
 
-long sys_sandbox(unsigned long allow);	/* the raw stub (build/user/usys.S) */
 long sys_proc_counters(long pid, void *out);
 long sys_counters(void *buf, long max);
 
