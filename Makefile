@@ -29,7 +29,7 @@ CFLAGS := -std=gnu11 -ffreestanding -fno-builtin -nostdlib \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-fno-tree-loop-distribute-patterns -fno-strict-aliasing -g \
 	-Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wundef \
-	-I. -MMD -MP
+	-I. -Iarch/$(ARCH)/include -MMD -MP
 ifeq ($(DEBUG),1)
 CFLAGS += -Og
 else

@@ -6,11 +6,6 @@
 struct cpu cpus[NCPU];
 int ncpu;
 
-int cpu_id(void)
-{
-	return this_cpu()->id;
-}
-
 void push_off(void)
 {
 	bool was_on = intr_enabled();

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch_percpu.h"
 #include "kernel/param.h"
 #include "kernel/spinlock.h"
 #include "lib/queue.h"
@@ -54,10 +55,17 @@ _Static_assert(__builtin_offsetof(struct cpu, user_rsp) == 16, "cpu.user_rsp");
 extern struct cpu cpus[NCPU];
 extern int ncpu;		/* CPUs online */
 
-/* Returns the calling CPU's block.  Only meaningful with interrupts off
- * or the thread pinned, or the answer may be stale at once. */
-struct cpu *this_cpu(void);
-int cpu_id(void);
+/* Returns the calling CPU's block.  Only meaningful with interrupts off,
+ * or from a process (which changes CPU only inside sched()). */
+static inline struct cpu *this_cpu(void)
+{
+	return arch_this_cpu();
+}
+
+static inline int cpu_id(void)
+{
+	return this_cpu()->id;
+}
 
 /* Points this CPU's per-CPU register at c (arch). */
 void cpu_set_local(struct cpu *c);

@@ -85,14 +85,6 @@ void cpu_set_local(struct cpu *c)
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
 }
 
-struct cpu *this_cpu(void)
-{
-	struct cpu *c;
-
-	__asm__ volatile("mov %%gs:0, %0" : "=r"(c));
-	return c;
-}
-
 void arch_cpu_init(int id)
 {
 	gdt_init_cpu(id);
