@@ -112,7 +112,7 @@ void sleep(const void *chan, struct spinlock *lk);
 bool sleep_until(const void *chan, struct spinlock *lk, uint64_t deadline);
 void wakeup(const void *chan);
 void sched_tick(void);
-int sched_set_affinity(struct proc *p, uint64_t mask);
+int sched_set_affinity(struct proc *p, int pid, uint64_t mask);
 uint64_t online_mask(void);
 
 #endif

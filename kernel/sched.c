@@ -301,7 +301,7 @@ void sched_tick(void)
 }
 
 /* Restricts p to the CPUs in mask; a running or queued p moves at once. */
-int sched_set_affinity(struct proc *p, uint64_t mask)
+int sched_set_affinity(struct proc *p, int pid, uint64_t mask)
 {
 	int cpu;
 
@@ -309,6 +309,10 @@ int sched_set_affinity(struct proc *p, uint64_t mask)
 	if (!mask)
 		return -EINVAL;
 	acquire(&p->lock);
+	if (p->pid != pid || p->state == P_UNUSED || p->state == P_ZOMBIE) {
+		release(&p->lock);	/* it ended (and the slot may be reused) meanwhile */
+		return -ESRCH;
+	}
 	p->affinity = mask;
 	cpu = p->cpu;
 	if (p->state == P_RUNNABLE && !(mask & (1ull << cpu)) && rq_remove(&cpus[cpu], p))
@@ -361,6 +365,8 @@ int64_t sys_uptime(const uint64_t *a)
 	return (int64_t)clock_ns();
 }
 
+/* The live process pid (0: the caller), found without its lock: the
+ * caller re-checks the pid under p->lock before changing anything. */
 static struct proc *target(int pid)
 {
 	struct proc *me = myproc();
@@ -375,9 +381,10 @@ static struct proc *target(int pid)
 
 int64_t sys_setaffinity(const uint64_t *a)
 {
-	struct proc *p = target((int)a[0]);
+	int pid = (int)a[0] ? (int)a[0] : myproc()->pid;
+	struct proc *p = target(pid);
 
-	return p ? sched_set_affinity(p, a[1]) : -ESRCH;
+	return p ? sched_set_affinity(p, pid, a[1]) : -ESRCH;
 }
 
 int64_t sys_getaffinity(const uint64_t *a)
