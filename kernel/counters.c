@@ -35,6 +35,7 @@ static void copy_own(void *arg)
 	uint64_t now = arch_cycles();
 
 	*out = c->counters;
+	out->hw_id = c->apic_id;
 	/* Include the slice in progress: a process running (or a halt) for
 	 * a whole measurement would otherwise be counted only after it. */
 	if (c->busy_since)

@@ -133,6 +133,7 @@ struct cpu_counters {
 	uint64_t pmu_llc_misses;
 	uint64_t pmu_hitm;		/* loads served from another core's modified line */
 	uint64_t migrations_from[COUNTERS_MAX_CPUS];	/* by source CPU */
+	uint64_t hw_id;			/* the hardware's id for this CPU (x86: APIC id) */
 } __attribute__((aligned(64)));
 
 #define PMU_BASIC	0x1

@@ -265,6 +265,8 @@ def guest_runs():
         GuestRun("shell-session", "", smp=2,
                  stdin=b"ps\nfault null\necho still alive\npoweroff\n",
                  must_print=("PID", "init", "sh", "page fault", "killed", "still alive")),
+        GuestRun("shell-mem-cpus", "", smp=4, stdin=b"mem\ncpus\npoweroff\n",
+                 must_print=("MiB free, 4 cpus online", "frames free", "apic  ticks")),
         GuestRun("run-fault", 'run="fault null"', smp=1, expect_status=100 + 1,
                  must_print=("page fault",)),
         GuestRun("selftest-fail", "test=selftest/fail", expect="fail", tests=True),
