@@ -19,9 +19,9 @@
  * Workers are this program started as `indep --worker I K N`.
  */
 #include "counters.h"
+#include "user/primejob.h"
 
 #define DEFAULT_N	5000000	/* parwork's default */
-#define BLOCK		1024	/* as parwork's */
 #define MAX_WORKERS	32
 #define MAXPROCS	128
 
@@ -30,31 +30,6 @@ static struct cpu_counters snap_after[COUNTERS_MAX_CPUS];
 static struct proc_counters worker_pc[MAX_WORKERS];
 static struct proc_info procs[MAXPROCS];
 
-static bool is_prime(uint32_t n)
-{
-	if (n < 4)
-		return n >= 2;
-	if (n % 2 == 0)
-		return false;
-	for (uint32_t d = 3; d * d <= n; d += 2)
-		if (n % d == 0)
-			return false;
-	return true;
-}
-
-/* Primes below n in the blocks of worker w out of k (as in parwork). */
-static __attribute__((noinline)) uint64_t count_share(uint32_t n, int w, int k)
-{
-	uint64_t primes = 0;
-
-	for (uint64_t start = (uint64_t)w * BLOCK; start < n; start += (uint64_t)k * BLOCK) {
-		uint64_t end = start + BLOCK < n ? start + BLOCK : n;
-
-		for (uint64_t x = start; x < end; x++)
-			primes += is_prime((uint32_t)x);
-	}
-	return primes;
-}
 
 static int worker_main(char **argv)
 {

@@ -32,9 +32,9 @@
  */
 #include "counters.h"
 #include "ipc.h"
+#include "user/primejob.h"
 
 #define DEFAULT_N	5000000	/* about 1.4 s alone under TCG here */
-#define BLOCK		1024	/* numbers per block */
 #define MAX_WORKERS	32
 #define RESULT_MAGIC	0x70617277u	/* "parw" */
 
@@ -74,35 +74,6 @@ struct run {
 static struct counters_snap snap_before, snap_after;
 static struct run runs[2 * (COUNTERS_MAX_CPUS + 1)];
 static int nruns;
-
-/* ---- The job ---- */
-
-static bool is_prime(uint32_t n)
-{
-	if (n < 4)
-		return n >= 2;
-	if (n % 2 == 0)
-		return false;
-	for (uint32_t d = 3; d * d <= n; d += 2)
-		if (n % d == 0)
-			return false;
-	return true;
-}
-
-/* Primes below n in the blocks of worker w out of k.  Not inlined, so
- * the reference and the workers run the very same machine code. */
-static __attribute__((noinline)) uint64_t count_share(uint32_t n, int w, int k)
-{
-	uint64_t primes = 0;
-
-	for (uint64_t start = (uint64_t)w * BLOCK; start < n; start += (uint64_t)k * BLOCK) {
-		uint64_t end = start + BLOCK < n ? start + BLOCK : n;
-
-		for (uint64_t x = start; x < end; x++)
-			primes += is_prime((uint32_t)x);
-	}
-	return primes;
-}
 
 /* pi(10^e), to check the reference itself when N is a power of ten. */
 static long known_count(long n)
