@@ -120,6 +120,45 @@ static struct waiter *first_waiter(struct mbox *m)
 	return m->waiters.head ? queue_entry(m->waiters.head, struct waiter, node) : 0;
 }
 
+/*
+ * Sleeping and waking on a mailbox.  Every sleeper is counted under
+ * m->lock, so a send or receive with nobody asleep skips wakeup()'s walk
+ * over the process table (most calls, when the peer keeps up).
+ * Receivers sleep on the mailbox, senders on &m->capacity.
+ */
+static bool recv_sleep(struct mbox *m, uint64_t deadline)
+{
+	bool in_time;
+
+	m->recv_sleepers++;
+	in_time = sleep_until(m, &m->lock, deadline);
+	m->recv_sleepers--;
+	return in_time;
+}
+
+static bool send_sleep(struct mbox *m, uint64_t deadline)
+{
+	bool in_time;
+
+	m->send_sleepers++;
+	in_time = sleep_until(&m->capacity, &m->lock, deadline);
+	m->send_sleepers--;
+	return in_time;
+}
+
+/* m->lock held. */
+static void wake_receivers(struct mbox *m)
+{
+	if (m->recv_sleepers)
+		wakeup(m);
+}
+
+static void wake_senders(struct mbox *m)
+{
+	if (m->send_sleepers)
+		wakeup(&m->capacity);
+}
+
 /* ---- the object ---- */
 
 struct mbox *mbox_new(int capacity, bool open_senders)
@@ -182,10 +221,10 @@ void mbox_rights_changed(struct mbox *m, uint32_t rights, int delta)
 	if (rights & RIGHT_RECV)
 		m->receivers += delta;
 	if ((rights & RIGHT_SEND) && m->senders == 0)
-		wakeup(m);			/* receivers of an empty queue: -EPIPE */
+		wake_receivers(m);			/* receivers of an empty queue: -EPIPE */
 	if ((rights & RIGHT_RECV) && m->receivers == 0) {
 		detach_unreceivable(m, &dropped);
-		wakeup(&m->capacity);		/* senders: -EPIPE */
+		wake_senders(m);		/* senders: -EPIPE */
 	}
 	release(&m->lock);
 	while ((n = queue_pop(&dropped)))
@@ -215,7 +254,7 @@ static bool deliver_direct(struct mbox *m, const void *src, uint32_t len, bool f
 	w->done = true;
 	w->sender = myproc()->pid;
 	w->len = len;
-	wakeup(m);
+	wake_receivers(m);
 	return true;
 }
 
@@ -277,20 +316,20 @@ static int send_queued(struct mbox *m, struct msg *g, const struct send *s, uint
 			return 2;	/* delivered from our copy: the caller frees it */
 		if (m->capacity > 0 && m->msgs.len < m->capacity) {
 			queue_push(&m->msgs, &g->node);
-			wakeup(m);
+			wake_receivers(m);
 			return 0;
 		}
 		if (m->capacity == 0 && (m->waiters.len || s->timeout != 0)) {
 			g->rendezvous = true;
 			queue_push(&m->msgs, &g->node);
-			wakeup(m);
+			wake_receivers(m);
 			return 1;	/* queued: now wait until it is taken */
 		}
 		if (s->timeout == 0)
 			return -EAGAIN;
 		if (me->killed)
 			return -EINTR;
-		if (!sleep_until(&m->capacity, &m->lock, deadline))
+		if (!send_sleep(m, deadline))
 			return -ETIMEDOUT;
 	}
 }
@@ -306,7 +345,7 @@ static int await_taken(struct mbox *m, struct msg *g, uint64_t deadline)
 			err = -EPIPE;
 		else if (me->killed)
 			err = -EINTR;
-		else if (!sleep_until(&m->capacity, &m->lock, deadline) && !g->taken)
+		else if (!send_sleep(m, deadline) && !g->taken)
 			err = -ETIMEDOUT;
 		if (err && queue_remove(&m->msgs, &g->node))
 			return err;	/* withdrawn: the caller frees it */
@@ -393,7 +432,7 @@ static int take_head(struct mbox *m, struct recv *r)
 	r->info.sender = g->sender;
 	r->info.handle = h;
 	r->info.len = g->len;
-	wakeup(&m->capacity);			/* room for a sender, or a rendezvous done */
+	wake_senders(m);			/* room for a sender, or a rendezvous done */
 	if (g->rendezvous)
 		g->taken = true;		/* its sender frees it */
 	else
@@ -456,13 +495,13 @@ static int mbox_recv(struct mbox *m, struct recv *r)
 		}
 		w.done = false;
 		queue_push(&m->waiters, &w.node);
-		wakeup(&m->capacity);		/* a rendezvous sender may proceed */
+		wake_senders(m);		/* a rendezvous sender may proceed */
 		bool in_time = true;
 		if (!spun) {
 			spin_for_message(m, &w, deadline);	/* then look at everything again */
 			spun = true;
 		} else {
-			in_time = sleep_until(m, &m->lock, deadline);
+			in_time = recv_sleep(m, deadline);
 		}
 		if (w.done) {
 			r->info.sender = w.sender;
@@ -499,7 +538,7 @@ void mbox_post(struct mbox *m, int sender, const void *data, uint32_t len)
 	g->sender = sender;
 	acquire(&m->lock);
 	queue_push(&m->msgs, &g->node);
-	wakeup(m);
+	wake_receivers(m);
 	release(&m->lock);
 }
 

@@ -23,6 +23,8 @@ struct mbox {
 	struct queue waiters;	/* struct waiter: receivers blocked on an empty queue */
 	int senders;		/* handles with RIGHT_SEND in process tables */
 	int receivers;		/* handles with RIGHT_RECV in process tables */
+	int recv_sleepers;	/* receivers asleep on the mailbox */
+	int send_sleepers;	/* senders asleep on &capacity */
 };
 
 struct mbox *mbox_new(int capacity, bool open_senders);
