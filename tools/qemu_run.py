@@ -116,7 +116,7 @@ def main(argv):
         return 2
     env = os.environ
     timeout = float(env["TIMEOUT"]) if env.get("TIMEOUT") else None
-    interactive = sys.stdin.isatty()
+    interactive = sys.stdin is not None and sys.stdin.isatty()
     args = qemu_args(argv[1], env.get("SMP") or "4", env.get("MEM") or "256M",
                      env.get("KVM") or "auto", interactive, argv[2:], env.get("BUILD", "build"))
     if interactive:
@@ -126,7 +126,8 @@ def main(argv):
         except subprocess.TimeoutExpired:
             status = TIMEOUT
     else:
-        status, _ = run_piped(args, sys.stdin.buffer.read(), sys.stdout.buffer, timeout)
+        piped = sys.stdin.buffer.read() if sys.stdin is not None else b""
+        status, _ = run_piped(args, piped, sys.stdout.buffer, timeout)
     if status == TIMEOUT:
         print(f"qemu-run: QEMU killed after {timeout:g}s (timeout)", file=sys.stderr)
     elif status == NO_POWEROFF:
