@@ -14,12 +14,7 @@
 #define CPU_KSTACK_TOP	8	/* offsetof(struct cpu, kstack_top) */
 #define CPU_USER_RSP	16	/* offsetof(struct cpu, user_rsp) */
 
-/* A pop that keeps gdb's unwind information (CFI) exact. */
-.macro popq_cfi reg
-	popq	%\reg
-	.cfi_adjust_cfa_offset -8
-	.cfi_restore \reg
-.endm
+#include "arch/x86_64/asm-frame.h"
 
 	.cfi_sections .debug_frame
 	.text
@@ -87,21 +82,7 @@ syscall_entry:
 	cli
 	test	%eax, %eax
 	jnz	trap_return		/* the full interrupt-return path */
-	popq_cfi r15
-	popq_cfi r14
-	popq_cfi r13
-	popq_cfi r12
-	popq_cfi r11
-	popq_cfi r10
-	popq_cfi r9
-	popq_cfi r8
-	popq_cfi rbp
-	popq_cfi rdi
-	popq_cfi rsi
-	popq_cfi rdx
-	popq_cfi rcx
-	popq_cfi rbx
-	popq_cfi rax
+	pop_gprs
 	add	$16, %rsp		/* vector, error */
 	.cfi_adjust_cfa_offset -16
 	popq	%rcx			/* rip for sysret */

@@ -4,6 +4,8 @@
  * pushes its vector number and jumps to trap_common, which saves every
  * general-purpose register (struct trapframe in trap.h) and calls trap().
  */
+#include "arch/x86_64/asm-frame.h"
+
 	.cfi_sections .debug_frame
 
 /* The CPU pushes an error code for vectors 8, 10-14, 17, 21, 29 and 30
@@ -40,19 +42,6 @@ trap_vectors:
 	vector_addr %i
 	.set i, i + 1
 	.endr
-
-/* Pushes and pops that keep gdb's unwind information (CFI) exact, so
- * that `bt` anywhere below walks back into the interrupted code. */
-.macro pushq_cfi reg
-	pushq	%\reg
-	.cfi_adjust_cfa_offset 8
-	.cfi_rel_offset \reg, 0
-.endm
-.macro popq_cfi reg
-	popq	%\reg
-	.cfi_adjust_cfa_offset -8
-	.cfi_restore \reg
-.endm
 
 	.text
 trap_common:
@@ -91,21 +80,7 @@ trap_common:
 	call	trap
 	.globl trap_return
 trap_return:
-	popq_cfi r15
-	popq_cfi r14
-	popq_cfi r13
-	popq_cfi r12
-	popq_cfi r11
-	popq_cfi r10
-	popq_cfi r9
-	popq_cfi r8
-	popq_cfi rbp
-	popq_cfi rdi
-	popq_cfi rsi
-	popq_cfi rdx
-	popq_cfi rcx
-	popq_cfi rbx
-	popq_cfi rax
+	pop_gprs
 	testb	$3, 24(%rsp)
 	jz	2f
 	swapgs
