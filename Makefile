@@ -29,7 +29,7 @@ CFLAGS := -std=gnu11 -ffreestanding -fno-builtin -nostdlib \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-fno-tree-loop-distribute-patterns -fno-strict-aliasing -g \
 	-Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wundef \
-	-I. -Iarch/$(ARCH)/include -MMD -MP
+	-I. -I$(BUILD) -Iarch/$(ARCH)/include -MMD -MP
 ifeq ($(DEBUG),1)
 CFLAGS += -Og
 else
@@ -41,7 +41,8 @@ LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T linker.ld
 KERNEL_C := $(wildcard kernel/*.c) $(wildcard arch/$(ARCH)/*.c) $(wildcard lib/*.c) \
 	$(wildcard tests/guest/*.c)
 KERNEL_S := boot/multiboot2.S boot/entry.S $(wildcard arch/$(ARCH)/*.S)
-KERNEL_OBJS := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/k/%.o,$(KERNEL_S))
+KERNEL_OBJS := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/k/%.o,$(KERNEL_S)) \
+	$(BUILD)/k/gen/systab.o
 
 INITRD_FILES := $(wildcard user/files/*)
 include user/build.mk
@@ -81,6 +82,20 @@ FORCE:
 $(KERNEL_OBJS): $(BUILD)/cflags
 
 $(BUILD)/k/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+# The system-call table, argument structs and decoders come from the one
+# list in lib/syscalls.h (tools/gensyscalls); every kernel object waits
+# for the header, and -MMD tracks who really includes it.
+$(BUILD)/gen/sysargs.h: lib/syscalls.h tools/gensyscalls
+	@$(if $(Q),echo "  GEN     $(BUILD)/gen/")
+	$(Q)tools/gensyscalls kernel lib/syscalls.h $(BUILD)/gen && touch $@ $(BUILD)/gen/systab.c
+$(BUILD)/gen/systab.c: $(BUILD)/gen/sysargs.h
+$(KERNEL_OBJS): | $(BUILD)/gen/sysargs.h
+
+$(BUILD)/k/gen/systab.o: $(BUILD)/gen/systab.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@

@@ -51,33 +51,33 @@ void counters_snapshot(struct cpu_counters *out)
 }
 
 /* counters(buf, max): one block per online CPU, up to max. */
-int64_t sys_counters(const uint64_t *a)
+int64_t sys_counters(const struct sys_counters_args *a)
 {
-	int max = (int)a[1] < ncpu ? (int)a[1] : ncpu;
+	int max = a->max < ncpu ? a->max : ncpu;
 	paddr_t pa;
 	int err;
 
 	if (max <= 0)
 		return -EINVAL;
-	if (!user_writable(a[0], max * sizeof(struct cpu_counters)))
+	if (!user_writable(a->buf, max * sizeof(struct cpu_counters)))
 		return -EFAULT;
 	if (!(pa = pmm_alloc_contig(SNAP_PAGES)))
 		return -ENOMEM;
 	counters_snapshot(phys_to_virt(pa));
-	err = copyout(a[0], phys_to_virt(pa), max * sizeof(struct cpu_counters));
+	err = copyout(a->buf, phys_to_virt(pa), max * sizeof(struct cpu_counters));
 	for (size_t i = 0; i < SNAP_PAGES; i++)
 		pmm_free(pa + i * PAGE_SIZE);
 	return err < 0 ? err : max;
 }
 
 /* proc_counters(pid, out): a process's own totals (pid 0: the caller). */
-int64_t sys_proc_counters(const uint64_t *a)
+int64_t sys_proc_counters(const struct sys_proc_counters_args *a)
 {
 	struct proc_counters pc;
 	struct proc *p = 0;
-	int pid = (int)a[0];
+	int pid = a->pid;
 
-	if (!user_writable(a[1], sizeof(pc)))
+	if (!user_writable(a->out, sizeof(pc)))
 		return -EFAULT;
 	for (struct proc *q = procs; q < procs + NPROC && !p; q++) {
 		acquire(&q->lock);
@@ -89,7 +89,7 @@ int64_t sys_proc_counters(const uint64_t *a)
 	}
 	if (!p)
 		return -ESRCH;
-	return copyout(a[1], &pc, sizeof(pc));
+	return copyout(a->out, &pc, sizeof(pc));
 }
 
 /* Ctrl-T on the console: every CPU's block, printed from interrupt

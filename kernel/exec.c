@@ -213,14 +213,14 @@ static struct args *args_alloc(void)
 	return page_alloc();	/* ~1.4 KiB: too big for a kernel stack */
 }
 
-int64_t sys_exec(const uint64_t *a)
+int64_t sys_exec(const struct sys_exec_args *a)
 {
 	struct args *k = args_alloc();
 	int err;
 
 	if (!k)
 		return -ENOMEM;
-	err = copy_args(k, a[0], a[1]);
+	err = copy_args(k, a->path, a->argv);
 	if (err == 0)
 		err = exec_load(myproc(), k->path, k->ptrs);
 	page_free(k);
@@ -265,14 +265,14 @@ static void spawn_ipc(struct proc *np, struct proc *p, const struct spawn_opts *
 }
 
 /* spawn(path, argv, opts): a new child running path. */
-int64_t sys_spawn(const uint64_t *a)
+int64_t sys_spawn(const struct sys_spawn_args *a)
 {
 	struct spawn_opts opts = { 0 };
 	struct args *k;
 	struct proc *np;
 	int err;
 
-	if (a[2] && copyin(&opts, a[2], sizeof(opts)) < 0)
+	if (a->opts && copyin(&opts, a->opts, sizeof(opts)) < 0)
 		return -EFAULT;
 	if (opts.affinity && !(opts.affinity & online_mask()))
 		return -EINVAL;
@@ -280,7 +280,7 @@ int64_t sys_spawn(const uint64_t *a)
 		return err;
 	if (!(k = args_alloc()))
 		return -ENOMEM;
-	if ((err = copy_args(k, a[0], a[1])) < 0 || !(np = proc_alloc())) {
+	if ((err = copy_args(k, a->path, a->argv)) < 0 || !(np = proc_alloc())) {
 		page_free(k);
 		return err < 0 ? err : -ENOMEM;
 	}
@@ -304,10 +304,10 @@ int64_t sys_spawn(const uint64_t *a)
 /* sbrk(increment): moves the end of the heap; returns the old end, or
  * -ENOMEM (growing past the limit or out of frames) / -EINVAL (shrinking
  * below the heap's start).  A failed call maps nothing new. */
-int64_t sys_sbrk(const uint64_t *a)
+int64_t sys_sbrk(const struct sys_sbrk_args *a)
 {
 	struct proc *p = myproc();
-	int64_t inc = (int64_t)a[0];
+	int64_t inc = a->increment;
 	uint64_t old = p->brk, new = old + inc;
 
 	if (inc > 0 && (new < old || new > HEAP_LIMIT))

@@ -131,6 +131,16 @@ int handle_take(int h, struct kobj **o, uint32_t *rights)
 	return 0;
 }
 
+void handle_put_back(int h, struct kobj *o, uint32_t rights)
+{
+	struct hslot *e = &myproc()->handles[h];
+
+	if (e->obj)
+		panic("handle_put_back: slot %d was taken meanwhile", h);
+	e->obj = o;
+	e->rights = rights;
+}
+
 int handle_close(struct proc *p, int h)
 {
 	struct hslot slot;
@@ -164,23 +174,23 @@ void handle_copy_all(struct proc *dst, struct proc *src)
 
 /* ---- system calls ---- */
 
-int64_t sys_close(const uint64_t *a)
+int64_t sys_close(const struct sys_close_args *a)
 {
-	return handle_close(myproc(), (int)a[0]);
+	return handle_close(myproc(), a->h);
 }
 
 /* dup(h, rights): a second handle to the same object with a subset of
  * h's rights (asking for a right h lacks is -EPERM). */
-int64_t sys_dup(const uint64_t *a)
+int64_t sys_dup(const struct sys_dup_args *a)
 {
 	struct kobj *o;
-	uint32_t have, want = (uint32_t)a[1];
-	int err = handle_get((int)a[0], 0, 0, &o, &have);
+	uint32_t have, want = a->rights;
+	int err = handle_get(a->h, 0, 0, &o, &have);
 
 	if (err < 0)
 		return err;
-	if (want & ~RIGHT_ALL)
-		return -EINVAL;
+	if (!want)
+		return -EINVAL;		/* a handle that can do nothing */
 	if (!rights_subset(want, have))
 		return -EPERM;
 	kobj_get(o);
@@ -189,11 +199,11 @@ int64_t sys_dup(const uint64_t *a)
 	return err;
 }
 
-int64_t sys_handle_info(const uint64_t *a)
+int64_t sys_handle_info(const struct sys_handle_info_args *a)
 {
 	struct handle_info info = { 0 };
 	struct kobj *o;
-	int err = handle_get((int)a[0], 0, 0, &o, &info.rights);
+	int err = handle_get(a->h, 0, 0, &o, &info.rights);
 
 	if (err < 0)
 		return err;
@@ -202,5 +212,5 @@ int64_t sys_handle_info(const uint64_t *a)
 		mbox_info((struct mbox *)o, &info);
 	else
 		shm_info((struct shm *)o, &info);
-	return copyout(a[1], &info, sizeof(info));
+	return copyout(a->info, &info, sizeof(info));
 }

@@ -61,6 +61,9 @@ int handle_install(struct proc *p, struct kobj *o, uint32_t rights);
 int handle_get(int h, int type, uint32_t need, struct kobj **o, uint32_t *rights);
 /* Removes h from the current process's table, returning its reference. */
 int handle_take(int h, struct kobj **o, uint32_t *rights);
+/* Undoes handle_take(): puts the reference back into the (still free)
+ * slot h, with no change to the object's counted rights. */
+void handle_put_back(int h, struct kobj *o, uint32_t rights);
 int handle_close(struct proc *p, int h);
 void handle_close_all(struct proc *p);
 /* Copies every handle of src into dst (fork, spawn): new references. */

@@ -31,12 +31,11 @@ struct mbox *mbox_new(int capacity, bool open_senders);
 void mbox_destroy(struct mbox *m);
 void mbox_rights_changed(struct mbox *m, uint32_t rights, int delta);
 void mbox_info(struct mbox *m, struct handle_info *info);
-/* A message from the kernel itself (child-exit events): never blocks,
- * ignores the capacity; dropped if nobody can receive it. */
-void mbox_post(struct mbox *m, int sender, const void *data, uint32_t len);
-/* Tells a parent's event mailbox that child c ended (proc_exit). */
+/* Tells a parent's event mailbox that child c ended (proc_exit): a
+ * message charged to the parent, dropped when the mailbox is full. */
 void mbox_post_exit(struct proc *parent, const struct wait_info *info);
-/* Releases a process's default and event mailboxes (exit). */
+/* Releases a process's default and event mailboxes (exit); none is made
+ * for it afterwards. */
 void mbox_exit(struct proc *p);
 
 #endif

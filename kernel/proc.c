@@ -60,6 +60,7 @@ static void reset(struct proc *p)
 	memset(p->handles, 0, sizeof(p->handles));
 	memset(p->maps, 0, sizeof(p->maps));
 	p->inbox = p->events = 0;
+	p->ipc_closed = false;
 	p->max_handles = QUOTA_HANDLES;
 	p->acct = 0;
 	p->last_cpu = -1;
@@ -318,11 +319,10 @@ int proc_count(void)
 
 /* ---- system calls ---- */
 
-int64_t sys_fork(const uint64_t *a)
+int64_t sys_fork(void)
 {
 	struct proc *p = myproc(), *np;
 
-	(void)a;
 	if (!(np = proc_alloc()))
 		return -ENOMEM;
 	np->pagetable = vm_create();
@@ -352,42 +352,40 @@ int64_t sys_fork(const uint64_t *a)
 	return np->pid;
 }
 
-int64_t sys_exit(const uint64_t *a)
+int64_t sys_exit(const struct sys_exit_args *a)
 {
-	proc_exit(EXIT_NORMAL, (int)a[0]);
+	proc_exit(EXIT_NORMAL, a->status);
 }
 
-int64_t sys_wait(const uint64_t *a)
+int64_t sys_wait(const struct sys_wait_args *a)
 {
 	struct wait_info info;
 	int pid;
 
 	/* Check the buffer first: a failed call must not reap the child. */
-	if (a[1] && !user_writable(a[1], sizeof(info)))
+	if (a->info && !user_writable(a->info, sizeof(info)))
 		return -EFAULT;
-	pid = proc_wait((int)a[0], &info);
-	if (pid > 0 && a[1] && copyout(a[1], &info, sizeof(info)) < 0)
+	pid = proc_wait(a->pid, &info);
+	if (pid > 0 && a->info && copyout(a->info, &info, sizeof(info)) < 0)
 		return -EFAULT;
 	return pid;
 }
 
-int64_t sys_kill(const uint64_t *a)
+int64_t sys_kill(const struct sys_kill_args *a)
 {
-	return proc_kill((int)a[0]);
+	return proc_kill(a->pid);
 }
 
-int64_t sys_getpid(const uint64_t *a)
+int64_t sys_getpid(void)
 {
-	(void)a;
 	return myproc()->pid;
 }
 
-int64_t sys_getppid(const uint64_t *a)
+int64_t sys_getppid(void)
 {
 	struct proc *p = myproc();
 	int ppid;
 
-	(void)a;
 	acquire(&wait_lock);
 	ppid = p->parent ? p->parent->pid : 0;
 	release(&wait_lock);
@@ -406,16 +404,16 @@ static int proc_state(enum procstate s)
 }
 
 /* Fills up to max entries of the process list. */
-int64_t sys_ps(const uint64_t *a)
+int64_t sys_ps(const struct sys_ps_args *a)
 {
 	struct proc_info info;
-	int max = (int)a[1], n = 0;
+	int max = a->max, n = 0;
 
 	if (max < 0)
 		return -EINVAL;
 	if (max > NPROC)
 		max = NPROC;
-	if (!user_writable(a[0], (uint64_t)max * sizeof(info)))
+	if (!user_writable(a->buf, (uint64_t)max * sizeof(info)))
 		return -EFAULT;
 	for (struct proc *p = procs; p < procs + NPROC && n < max; p++) {
 		acquire(&p->lock);
@@ -437,7 +435,7 @@ int64_t sys_ps(const uint64_t *a)
 		acquire(&wait_lock);
 		info.ppid = p->parent ? p->parent->pid : 0;
 		release(&wait_lock);
-		if (copyout(a[0] + n * sizeof(info), &info, sizeof(info)) < 0)
+		if (copyout(a->buf + n * sizeof(info), &info, sizeof(info)) < 0)
 			return -EFAULT;
 		n++;
 	}

@@ -52,6 +52,7 @@ struct proc {
 
 	struct mbox *inbox;	/* default mailbox (msg_send by pid), made on first use */
 	struct mbox *events;	/* child-exit mailbox (proc_events), made on first use */
+	bool ipc_closed;	/* exiting: no default or event mailbox is made any more */
 
 	/* wait_lock must be held for this: */
 	struct proc *parent;

@@ -329,24 +329,21 @@ int sched_set_affinity(struct proc *p, int pid, uint64_t mask)
 
 /* ---- system calls ---- */
 
-int64_t sys_yield(const uint64_t *a)
+int64_t sys_yield(void)
 {
-	(void)a;
 	yield();
 	return 0;
 }
 
 static struct spinlock sleep_lock = SPINLOCK_INIT("sleep");
 
-/* Sleeps for a[0] milliseconds: -EINTR if killed first. */
-int64_t sys_sleep(const uint64_t *a)
+/* Sleeps for a->ms milliseconds (at most TIMEOUT_MAX_MS): -EINTR if killed first. */
+int64_t sys_sleep(const struct sys_sleep_args *a)
 {
 	struct proc *p = myproc();
 	uint64_t deadline;
 
-	if (a[0] > 1000ull * 1000 * 1000 * 1000)
-		return -EINVAL;
-	deadline = clock_ns() + a[0] * 1000000ull;
+	deadline = clock_ns() + a->ms * 1000000ull;
 	acquire(&sleep_lock);
 	while (clock_ns() < deadline) {
 		if (p->killed) {
@@ -359,9 +356,8 @@ int64_t sys_sleep(const uint64_t *a)
 	return 0;
 }
 
-int64_t sys_uptime(const uint64_t *a)
+int64_t sys_uptime(void)
 {
-	(void)a;
 	return (int64_t)clock_ns();
 }
 
@@ -379,29 +375,27 @@ static struct proc *target(int pid)
 	return 0;
 }
 
-int64_t sys_setaffinity(const uint64_t *a)
+int64_t sys_setaffinity(const struct sys_setaffinity_args *a)
 {
-	int pid = (int)a[0] ? (int)a[0] : myproc()->pid;
+	int pid = a->pid ? a->pid : myproc()->pid;
 	struct proc *p = target(pid);
 
-	return p ? sched_set_affinity(p, pid, a[1]) : -ESRCH;
+	return p ? sched_set_affinity(p, pid, a->mask) : -ESRCH;
 }
 
-int64_t sys_getaffinity(const uint64_t *a)
+int64_t sys_getaffinity(const struct sys_getaffinity_args *a)
 {
-	struct proc *p = target((int)a[0]);
+	struct proc *p = target(a->pid);
 
 	return p ? (int64_t)p->affinity : -ESRCH;
 }
 
-int64_t sys_getcpu(const uint64_t *a)
+int64_t sys_getcpu(void)
 {
-	(void)a;
 	return cpu_id();
 }
 
-int64_t sys_ncpu(const uint64_t *a)
+int64_t sys_ncpu(void)
 {
-	(void)a;
 	return ncpu;
 }

@@ -74,19 +74,19 @@ static struct shm *shm_new(size_t npages, struct ipc_account *acct)
 
 /* shm_create(size, name): a zeroed object of size bytes (rounded up to
  * pages), optionally named; a handle with both map rights. */
-int64_t sys_shm_create(const uint64_t *a)
+int64_t sys_shm_create(const struct sys_shm_create_args *a)
 {
 	struct proc *p = myproc();
 	char name[IPC_NAME_MAX];
-	size_t npages = PAGE_ROUND_UP(a[0]) / PAGE_SIZE;
+	size_t npages = PAGE_ROUND_UP(a->size) / PAGE_SIZE;
 	struct shm *s;
 	int err, h;
 
-	if (a[0] == 0 || a[0] > SHM_MAX_SIZE)
+	if (a->size == 0 || a->size > SHM_MAX_SIZE)
 		return -EINVAL;
-	if (a[1] && !(p->sandbox & SB_NAMES))
+	if (a->name && !(p->sandbox & SB_NAMES))
 		sandbox_violation("shm_create", SANDBOX_NAMING);
-	if (a[1] && (err = names_copyin(name, a[1])) < 0)
+	if (a->name && (err = names_copyin(name, a->name)) < 0)
 		return err;
 	if (!handle_room(p))
 		return -EQUOTA;
@@ -98,7 +98,7 @@ int64_t sys_shm_create(const uint64_t *a)
 		account_put(p->acct);
 		return -ENOMEM;
 	}
-	if (a[1] && (err = names_add(name, &s->obj)) < 0) {
+	if (a->name && (err = names_add(name, &s->obj)) < 0) {
 		kobj_put(&s->obj);
 		return err;
 	}
@@ -109,16 +109,16 @@ int64_t sys_shm_create(const uint64_t *a)
 
 /* shm_open(name, rights): a handle to a named object with the map rights
  * asked for. */
-int64_t sys_shm_open(const uint64_t *a)
+int64_t sys_shm_open(const struct sys_shm_open_args *a)
 {
-	uint32_t rights = (uint32_t)a[1];
+	uint32_t rights = a->rights;
 	char name[IPC_NAME_MAX];
 	struct kobj *o;
 	int err, h;
 
 	if (!rights || (rights & ~(RIGHT_MAP_READ | RIGHT_MAP_WRITE)))
 		return -EINVAL;
-	if ((err = names_copyin(name, a[0])) < 0)
+	if ((err = names_copyin(name, a->name)) < 0)
 		return err;
 	if (!(o = names_lookup(name, HANDLE_TYPE_SHM)))
 		return -ENOENT;
@@ -127,10 +127,10 @@ int64_t sys_shm_open(const uint64_t *a)
 	return h;
 }
 
-int64_t sys_shm_unlink(const uint64_t *a)
+int64_t sys_shm_unlink(const struct sys_shm_unlink_args *a)
 {
 	char name[IPC_NAME_MAX];
-	int err = names_copyin(name, a[0]);
+	int err = names_copyin(name, a->name);
 
 	return err < 0 ? err : names_unlink(name, HANDLE_TYPE_SHM);
 }
@@ -157,10 +157,10 @@ static void unmap_pages(struct proc *p, uint64_t va, size_t n)
 }
 
 /* shm_map(h, prot): maps the whole object; returns its address. */
-int64_t sys_shm_map(const uint64_t *a)
+int64_t sys_shm_map(const struct sys_shm_map_args *a)
 {
 	struct proc *p = myproc();
-	int prot = (int)a[1];
+	int prot = a->prot;
 	uint32_t need = RIGHT_MAP_READ | (prot & PROT_WRITE ? RIGHT_MAP_WRITE : 0);
 	struct shm_mapping *slot = 0;
 	struct kobj *o;
@@ -170,7 +170,7 @@ int64_t sys_shm_map(const uint64_t *a)
 
 	if (!(prot & PROT_READ) || (prot & ~(PROT_READ | PROT_WRITE)))
 		return -EINVAL;
-	if ((err = handle_get((int)a[0], HANDLE_TYPE_SHM, need, &o, 0)) < 0)
+	if ((err = handle_get(a->h, HANDLE_TYPE_SHM, need, &o, 0)) < 0)
 		return err;
 	for (int i = 0; i < NSHMMAP && !slot; i++)
 		if (!p->maps[i].va)
@@ -204,12 +204,12 @@ static void unmap_slot(struct proc *p, struct shm_mapping *m)
 }
 
 /* shm_unmap(addr): addr must be what shm_map returned. */
-int64_t sys_shm_unmap(const uint64_t *a)
+int64_t sys_shm_unmap(const struct sys_shm_unmap_args *a)
 {
 	struct proc *p = myproc();
 
 	for (int i = 0; i < NSHMMAP; i++) {
-		if (p->maps[i].va && p->maps[i].va == a[0]) {
+		if (p->maps[i].va && p->maps[i].va == a->addr) {
 			unmap_slot(p, &p->maps[i]);
 			return 0;
 		}

@@ -180,6 +180,9 @@ struct handle_info {
 #define MBOX_MAX_CAPACITY 1024	/* messages queued in one mailbox */
 #define TIMEOUT_NEVER	(-1)	/* block until it can proceed */
 #define TIMEOUT_POLL	0	/* never block: -EAGAIN */
+#define TIMEOUT_MAX_MS	1000000000000ll	/* longest bounded wait (about 31 years); more is -EINVAL */
+typedef int64_t timeout_t;	/* TIMEOUT_NEVER, TIMEOUT_POLL, or 1 to TIMEOUT_MAX_MS ms */
+#define MSG_OVERHEAD	64	/* queued-bytes quota charged per message besides its bytes */
 
 /* mbox_send flags. */
 #define SEND_KEEP_HANDLE 0x1	/* send a copy of the handle and keep ours */

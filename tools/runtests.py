@@ -242,6 +242,10 @@ def guest_runs():
         runs.append(GuestRun(f"user-smp{smp}", 'run="utest"', smp=smp, tests=True, timeout=120))
     for smp in (1, 2, 4):
         runs.append(GuestRun(f"ipc-smp{smp}", 'run="ipctest"', smp=smp, tests=True, timeout=240))
+    # IPC edge cases found by an adversarial test (user/ipcedge.c).
+    for smp in (1, 4):
+        runs.append(GuestRun(f"ipcedge-smp{smp}", 'run="ipcedge"', smp=smp, tests=True,
+                             timeout=240))
     for smp in (1, 2, 4):
         runs.append(GuestRun(f"coop-smp{smp}", 'run="coopcheck"', smp=smp, tests=True, timeout=120))
     for smp in (1, 2, 4):

@@ -59,7 +59,7 @@ $(USER_SHARED_OBJS): $(BUILD)/user/lib/%.o: lib/%.c
 $(BUILD)/user/usys.S: lib/syscalls.h tools/gensyscalls
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  GEN     $@")
-	$(Q)tools/gensyscalls lib/syscalls.h $@
+	$(Q)tools/gensyscalls stubs lib/syscalls.h $@
 
 $(BUILD)/user/usys.o: $(BUILD)/user/usys.S
 	@$(if $(Q),echo "  AS      $<")

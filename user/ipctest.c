@@ -1536,7 +1536,7 @@ static void test_quota_queued(void)
 	while ((err = mbox_send(q, msg, MSG_MAX, 0, NO_HANDLE, 0)) == 0 && n <= MBOX_MAX_CAPACITY)
 		n++;
 	CHECK_EQ(err, -EQUOTA);
-	CHECK_EQ(n, QUOTA_QUEUED / MSG_MAX);
+	CHECK_EQ(n, QUOTA_QUEUED / (MSG_MAX + MSG_OVERHEAD));	/* each also costs MSG_OVERHEAD */
 	CHECK_EQ(queued(q), n);
 	/* The quota is ours: another process still sends. */
 	pid = fork();
@@ -1582,7 +1582,8 @@ static void test_quota_shm(void)
 /* Quotas set at spawn: lower for the child, never above the parent's. */
 static void test_quota_spawn(void)
 {
-	struct spawn_opts o = { .max_handles = 5, .max_queued = 3 * MSG_MAX, .max_shm_pages = 3 };
+	struct spawn_opts o = { .max_handles = 5, .max_queued = 3 * (MSG_MAX + MSG_OVERHEAD),
+				.max_shm_pages = 3 };
 
 	CHECK_EQ(reap(helper(&o, "count", "handles", NULL)), 5);
 	CHECK_EQ(reap(helper(&o, "count", "queued", NULL)), 3);
