@@ -379,18 +379,29 @@ static struct proc *target(int pid)
 	return 0;
 }
 
+/* setaffinity(pid, mask) and getaffinity(pid) on another process obey
+ * the naming policy (proc_may_name): -ESRCH both for "no such process"
+ * and for one the caller may not name. */
 int64_t sys_setaffinity(const uint64_t *a)
 {
 	int pid = (int)a[0] ? (int)a[0] : myproc()->pid;
-	struct proc *p = target(pid);
+	struct proc *p;
+	int err;
 
+	if ((err = proc_may_name(pid)) < 0)
+		return err;
+	p = target(pid);
 	return p ? sched_set_affinity(p, pid, a[1]) : -ESRCH;
 }
 
 int64_t sys_getaffinity(const uint64_t *a)
 {
-	struct proc *p = target((int)a[0]);
+	struct proc *p;
+	int err;
 
+	if ((err = proc_may_name((int)a[0])) < 0)
+		return err;
+	p = target((int)a[0]);
 	return p ? (int64_t)p->affinity : -ESRCH;
 }
 

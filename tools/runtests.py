@@ -230,6 +230,17 @@ def browser_runs():
                  "count: ", "plug-in rogue (pid", "exited: no such plug-in",
                  "sandbox violation: poweroff (system calls are not allowed)",
                  "[ 1: Plug-in Crash ]"), smp=1),
+        # Limits (docs/processes.md, "Isolation"): resource bombs in renderers
+        # stop at their limits or sandbox; the browser and other tabs go on.
+        browser("browser-bombs",
+                "open news; open bomb-sbrk; open bomb-fork; open bomb-names; open bomb-objects; "
+                "wait 1500; tabs; show 1; show 2; show 5; quit",
+                ("bomb sbrk: stopped after ", "KiB: EQUOTA; gave it back",
+                 "still alive after the memory bomb",
+                 "sandbox violation: fork (process calls are not allowed)",
+                 "sandbox violation: mbox_create with a name (needs SB_NAMES)",
+                 "bomb objects: ", "mailboxes, then EQUOTA;", "shared objects, then EQUOTA",
+                 "still alive after the object bomb", "[ 1: Baton News ]", "| ok ]")),
     ]
 
 
