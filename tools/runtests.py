@@ -261,6 +261,10 @@ def guest_runs():
     runs.append(GuestRun("cachebench-matrix", 'run="cachebench matrix"', smp=4, timeout=120,
                          must_print=("from\\to", "median of medians")))
     runs.append(GuestRun("sandbox-smp2", 'run="sbtest"', smp=2, tests=True, timeout=120))
+    # Limits and the pid-naming policy (docs/processes.md, "Isolation").
+    for smp in (1, 2):
+        runs.append(GuestRun(f"limits-smp{smp}", 'run="limtest"', smp=smp, tests=True,
+                             timeout=120))
     runs += [
         GuestRun("prodcons-shm", 'run="prodcons-shm"', smp=2, timeout=120,
                  must_print=("verified",)),
