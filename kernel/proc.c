@@ -326,7 +326,12 @@ static int may_name(int pid, bool anyone)
 		return 0;
 	acquire(&wait_lock);
 	for (struct proc *p = procs; p < procs + NPROC; p++) {
-		if (p->pid == pid && p->state != P_UNUSED) {
+		bool found;
+
+		acquire(&p->lock);
+		found = p->pid == pid && p->state != P_UNUSED;
+		release(&p->lock);
+		if (found) {
 			err = descends_from(p, me) ? 0 : -ESRCH;
 			break;
 		}
