@@ -221,9 +221,12 @@ static void name_of(char *buf, int i)
 
 /* Started with max_names 4: a fifth name is -EQUOTA and creates nothing;
  * unlinking a name or ending its object frees its charge; a forked copy
- * shares the budget; unnamed objects are not counted. */
+ * shares the budget; unnamed objects are not counted; a grandchild asking
+ * for more names gets none of ours. */
 static int child_names(void)
 {
+	char *refused[] = { "limtest", "-c", "name-refused", NULL };
+	struct spawn_opts wider = { .max_names = 100 };
 	char n[8][IPC_NAME_MAX];
 	struct memstat m1, m2;
 	int h[4], r, pid;
@@ -259,7 +262,19 @@ static int child_names(void)
 		return fail(8, "a forked copy's name past the shared limit", wi.status);
 	if ((r = mbox_create(1, NULL)) < 0)
 		return fail(9, "an unnamed mailbox at the name limit", r);
+	if ((pid = spawn("limtest", refused, &wider)) < 0 || wait(pid, &wi) != pid ||
+	    wi.status != 0)
+		return fail(10, "a grandchild asking max_names 100 in our full set", wi.status);
 	return 0;
+}
+
+/* Registers one name; 0 if that is refused with -EQUOTA. */
+static int child_name_refused(void)
+{
+	char name[IPC_NAME_MAX];
+
+	name_of(name, 0);
+	return mbox_create(1, name) == -EQUOTA ? 0 : 1;
 }
 
 /* Handles 0 (report, send) and 1 (release, receive): a fork bomb.  Every
@@ -365,6 +380,8 @@ static int child(int argc, char **argv)
 		return child_pages_fork();
 	if (strcmp(mode, "names") == 0)
 		return child_names();
+	if (strcmp(mode, "name-refused") == 0)
+		return child_name_refused();
 	if (strcmp(mode, "bomb") == 0)
 		return child_bomb();
 	if (strcmp(mode, "name-flood") == 0)
