@@ -16,8 +16,8 @@
  * It parses the page (a tiny HTML subset, see below), lays it out into
  * the screen, sends a heartbeat every HEARTBEAT_MS, and runs the page's
  * <script> one step at a time between heartbeats.  Script commands can
- * also misbehave on purpose (crash, hang, escape ...) to show that only
- * this process suffers.
+ * also misbehave on purpose (crash, hang, escape, bomb ...) to show that
+ * only this process suffers.
  *
  * Page format:
  *   <title>T</title>   the tab's title
