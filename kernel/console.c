@@ -171,9 +171,15 @@ int64_t sys_write(const struct sys_write_args *a)
 	return (int64_t)done;
 }
 
-/* setfg(pid): the process Ctrl-C kills (0: none). */
+/* setfg(pid): the process Ctrl-C kills (0: none).  Only the caller
+ * itself or one of its descendants: -ESRCH for any other pid, as for
+ * one that does not exist (proc_may_name_descendant). */
 int64_t sys_setfg(const struct sys_setfg_args *a)
 {
+	int err = proc_may_name_descendant(a->pid);
+
+	if (err < 0)
+		return err;
 	acquire(&input_lock);
 	fg_pid = a->pid;
 	release(&input_lock);

@@ -66,6 +66,8 @@ static void reset(struct proc *p)
 	p->last_cpu = -1;
 	p->sandbox = SB_ALL;
 	memset(&p->pc, 0, sizeof(p->pc));
+	p->limits = 0;
+	p->charged_pages = 0;
 }
 
 /* Drops every IPC resource: handles, mappings, mailboxes, the account's
@@ -126,12 +128,26 @@ void proc_free(struct proc *p)
 		vm_free_user(p->pagetable);
 		vm_destroy(p->pagetable);
 	}
+	limits_uncharge(p->limits, LIMIT_PAGES, p->charged_pages);
+	limits_uncharge(p->limits, LIMIT_PROCS, 1);
+	limits_put(p->limits);
 	for (int i = 0; i < PROC_KSTACK_PAGES; i++)
 		pmm_free(virt_to_phys(p->kstack) + i * PAGE_SIZE);
 	reset(p);
 	p->kstack = 0;
 	p->pid = 0;
 	p->state = P_UNUSED;
+}
+
+int proc_set_limits(struct proc *np, struct limits *l)
+{
+	int err = limits_charge(l, LIMIT_PROCS, 1);
+
+	if (err < 0)
+		return err;
+	limits_get(l);
+	np->limits = l;
+	return 0;
 }
 
 /* Panics if the kernel stack overflowed into its last word. */
@@ -287,6 +303,57 @@ static struct proc *find_locked(int pid)
 	return 0;
 }
 
+/* Whether p is ancestor or descends from it.  wait_lock held. */
+static bool descends_from(struct proc *p, struct proc *ancestor)
+{
+	for (; p; p = p->parent)
+		if (p == ancestor)
+			return true;
+	return false;
+}
+
+/* The isolation policy for calls that name another process: the caller
+ * itself (or pid 0) and its descendants always; others only if
+ * `anyone`.  A pid it may not name gets -ESRCH, as a pid that does not
+ * exist does, so the answer tells nothing about other processes.  The
+ * caller's operation looks the pid up again (pids are never reused, so a
+ * stale match only means the process ended meanwhile). */
+static int may_name(int pid, bool anyone)
+{
+	struct proc *me = myproc();
+	int err = -ESRCH;
+
+	if (pid == 0 || pid == me->pid || anyone)
+		return 0;
+	acquire(&wait_lock);
+	for (struct proc *p = procs; p < procs + NPROC; p++) {
+		bool found;
+
+		acquire(&p->lock);
+		found = p->pid == pid && p->state != P_UNUSED;
+		release(&p->lock);
+		if (found) {
+			err = descends_from(p, me) ? 0 : -ESRCH;
+			break;
+		}
+	}
+	release(&wait_lock);
+	return err;
+}
+
+/* kill, setaffinity, getaffinity: anyone with SB_SYSTEM (which can see
+ * every process through ps anyway), else only itself and descendants. */
+int proc_may_name(int pid)
+{
+	return may_name(pid, myproc()->sandbox & SB_SYSTEM);
+}
+
+/* setfg: Ctrl-C may be aimed only at the caller's own family. */
+int proc_may_name_descendant(int pid)
+{
+	return may_name(pid, false);
+}
+
 /* Marks a process killed; it exits when it next returns to user mode
  * (a sleeping one is woken to notice). */
 int proc_kill(int pid)
@@ -322,16 +389,22 @@ int proc_count(void)
 int64_t sys_fork(void)
 {
 	struct proc *p = myproc(), *np;
+	int err;
 
 	if (!(np = proc_alloc()))
 		return -ENOMEM;
-	np->pagetable = vm_create();
+	/* The child joins our limit set: its slot and a copy of our private
+	 * pages are charged before a frame is copied. */
+	if ((err = proc_set_limits(np, p->limits)) == 0 &&
+	    (err = limits_charge(np->limits, LIMIT_PAGES, p->charged_pages)) == 0)
+		np->charged_pages = p->charged_pages;
+	np->pagetable = err ? 0 : vm_create();
 	long pages = np->pagetable ? vm_copy_user(p->pagetable, np->pagetable) : -ENOMEM;
 	if (pages < 0) {
 		acquire(&np->lock);
 		proc_free(np);
 		release(&np->lock);
-		return -ENOMEM;
+		return err ? err : -ENOMEM;
 	}
 	np->user_pages = pages;
 	handle_copy_all(np, p);
@@ -373,7 +446,9 @@ int64_t sys_wait(const struct sys_wait_args *a)
 
 int64_t sys_kill(const struct sys_kill_args *a)
 {
-	return proc_kill(a->pid);
+	int err = proc_may_name(a->pid);
+
+	return err ? err : proc_kill(a->pid);
 }
 
 int64_t sys_getpid(void)

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "kernel/handle.h"
+#include "kernel/limits.h"
 #include "kernel/shm.h"
 #include "kernel/spinlock.h"
 #include "kernel/vm.h"
@@ -78,6 +79,12 @@ struct proc {
 	uint64_t sandbox;		/* SB_* groups it may call (lib/uapi.h) */
 	struct proc_counters pc;	/* its own event totals (counters.h) */
 	char name[PROC_NAME_MAX];
+
+	/* Limits (limits.h).  Set by the creator before the process first
+	 * runs, then changed only by the process itself (exec, sbrk); read
+	 * and dropped by proc_free once it is a zombie or an abandoned EMBRYO: */
+	struct limits *limits;		/* the set charged for its slot and pages (a reference), or NULL */
+	uint64_t charged_pages;		/* private frames charged to it (LIMIT_PAGES) */
 };
 
 extern struct proc procs[NPROC];
@@ -88,6 +95,15 @@ struct proc *myproc(void);
 void proc_init(void);
 struct proc *proc_alloc(void);		/* an EMBRYO with a kernel stack; NULL if none */
 void proc_free(struct proc *p);		/* back to UNUSED; p->lock held */
+/* Puts a new EMBRYO in limit set l (NULL: none), charging its slot:
+ * 0, or -EQUOTA and np stays in no set. */
+int proc_set_limits(struct proc *np, struct limits *l);
+/* Whether the current process may name process pid in a call about
+ * another process (docs/processes.md, "Isolation"): 0, or -ESRCH, the
+ * same answer as for a pid that does not exist. */
+int proc_may_name(int pid);
+/* The same for setfg: only itself, its descendants, or 0. */
+int proc_may_name_descendant(int pid);
 int proc_kthread(const char *name, void (*fn)(void *), void *arg, uint64_t affinity);
 void proc_exit(int how, int status) __attribute__((noreturn));
 int proc_kill(int pid);

@@ -375,18 +375,29 @@ static struct proc *target(int pid)
 	return 0;
 }
 
+/* setaffinity(pid, mask) and getaffinity(pid) on another process obey
+ * the naming policy (proc_may_name): -ESRCH both for "no such process"
+ * and for one the caller may not name. */
 int64_t sys_setaffinity(const struct sys_setaffinity_args *a)
 {
 	int pid = a->pid ? a->pid : myproc()->pid;
-	struct proc *p = target(pid);
+	struct proc *p;
+	int err;
 
+	if ((err = proc_may_name(pid)) < 0)
+		return err;
+	p = target(pid);
 	return p ? sched_set_affinity(p, pid, a->mask) : -ESRCH;
 }
 
 int64_t sys_getaffinity(const struct sys_getaffinity_args *a)
 {
-	struct proc *p = target(a->pid);
+	struct proc *p;
+	int err;
 
+	if ((err = proc_may_name(a->pid)) < 0)
+		return err;
+	p = target(a->pid);
 	return p ? (int64_t)p->affinity : -ESRCH;
 }
 

@@ -15,6 +15,7 @@
 #include "kernel/arch.h"
 #include "kernel/handle.h"
 #include "kernel/kmalloc.h"
+#include "kernel/limits.h"
 #include "kernel/names.h"
 #include "kernel/param.h"
 #include "kernel/pmm.h"
@@ -38,6 +39,8 @@ void shm_destroy(struct shm *s)
 	free_frames(s);
 	account_uncharge(&s->acct->shm_pages, s->npages);
 	account_put(s->acct);
+	limits_uncharge(s->lim, LIMIT_PAGES, s->npages);
+	limits_put(s->lim);
 	kfree(s);
 }
 
@@ -68,12 +71,15 @@ static struct shm *shm_new(size_t npages, struct ipc_account *acct)
 		s->frames[i] = virt_to_phys(page);
 	}
 	s->acct = acct;
+	s->lim = 0;
 	kobj_init(&s->obj, HANDLE_TYPE_SHM);
 	return s;
 }
 
 /* shm_create(size, name): a zeroed object of size bytes (rounded up to
- * pages), optionally named; a handle with both map rights. */
+ * pages), optionally named; a handle with both map rights.  Its pages
+ * count against the creator's shm quota and its limit set until the
+ * object dies (-EQUOTA past either). */
 int64_t sys_shm_create(const struct sys_shm_create_args *a)
 {
 	struct proc *p = myproc();
@@ -92,12 +98,19 @@ int64_t sys_shm_create(const struct sys_shm_create_args *a)
 		return -EQUOTA;
 	if (!account_charge(&p->acct->shm_pages, npages, p->acct->max_shm_pages))
 		return -EQUOTA;
+	if ((err = limits_charge(p->limits, LIMIT_PAGES, npages)) < 0) {
+		account_uncharge(&p->acct->shm_pages, npages);
+		return err;
+	}
 	account_get(p->acct);
 	if (!(s = shm_new(npages, p->acct))) {
 		account_uncharge(&p->acct->shm_pages, npages);
 		account_put(p->acct);
+		limits_uncharge(p->limits, LIMIT_PAGES, npages);
 		return -ENOMEM;
 	}
+	s->lim = p->limits;	/* from here on, shm_destroy gives the charge back */
+	limits_get(s->lim);
 	if (a->name && (err = names_add(name, &s->obj)) < 0) {
 		kobj_put(&s->obj);
 		return err;

@@ -15,6 +15,7 @@ struct shm {
 	size_t npages;			/* [I] */
 	paddr_t *frames;		/* [I] a page holding the frame addresses */
 	struct ipc_account *acct;	/* [I] charged for npages */
+	struct limits *lim;		/* [I] the creator's limit set, charged for npages too */
 };
 
 struct shm_mapping {

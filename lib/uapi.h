@@ -79,6 +79,14 @@ struct spawn_opts {
 	uint64_t max_queued;
 	uint64_t max_shm_pages;
 	uint64_t sandbox;	/* SB_* groups the child may use (0: the parent's); never more */
+	/* Limits (docs/processes.md, "Isolation"): budgets the child and
+	 * everything it starts share.  All 0: the child shares ours.  Any
+	 * non-zero one starts a new group nested in ours, 0 fields taking
+	 * our value; a group never gets more than the one it is in, and
+	 * hitting a limit is -EQUOTA. */
+	uint32_t max_procs;	/* processes alive at once, the child included (1: no children) */
+	uint32_t max_names;	/* names registered (shm_create/mbox_create with a name) */
+	uint64_t max_pages;	/* memory pages: private ones and shm objects created */
 };
 
 /*

@@ -230,6 +230,17 @@ def browser_runs():
                  "count: ", "plug-in rogue (pid", "exited: no such plug-in",
                  "sandbox violation: poweroff (system calls are not allowed)",
                  "[ 1: Plug-in Crash ]"), smp=1),
+        # Limits (docs/processes.md, "Isolation"): resource bombs in renderers
+        # stop at their limits or sandbox; the browser and other tabs go on.
+        browser("browser-bombs",
+                "open news; open bomb-sbrk; open bomb-fork; open bomb-names; open bomb-objects; "
+                "wait 1500; tabs; show 1; show 2; show 5; quit",
+                ("bomb sbrk: stopped after ", "KiB: EQUOTA; gave it back",
+                 "still alive after the memory bomb",
+                 "sandbox violation: fork (process calls are not allowed)",
+                 "sandbox violation: mbox_create with a name (needs SB_NAMES)",
+                 "bomb objects: ", "mailboxes, then EQUOTA;", "shared objects, then EQUOTA",
+                 "still alive after the object bomb", "[ 1: Baton News ]", "| ok ]")),
     ]
 
 
@@ -254,6 +265,10 @@ def guest_runs():
     runs.append(GuestRun("cachebench-matrix", 'run="cachebench matrix"', smp=4, timeout=120,
                          must_print=("from\\to", "median of medians")))
     runs.append(GuestRun("sandbox-smp2", 'run="sbtest"', smp=2, tests=True, timeout=120))
+    # Limits and the pid-naming policy (docs/processes.md, "Isolation").
+    for smp in (1, 2):
+        runs.append(GuestRun(f"limits-smp{smp}", 'run="limtest"', smp=smp, tests=True,
+                             timeout=120))
     runs += [
         GuestRun("prodcons-shm", 'run="prodcons-shm"', smp=2, timeout=120,
                  must_print=("verified",)),

@@ -424,6 +424,24 @@ static void test_dup_no_rights(void)
 	close(q);
 }
 
+/* spawn never drops handles silently: more than the child may hold is
+ * -EQUOTA, and nothing is started. */
+static void test_spawn_too_many_handles(void)
+{
+	int q = mbox_create(1, NULL);
+	struct spawn_opts o = { .handles = { q, q, q }, .nhandles = 3, .max_handles = 2 };
+	char *argv[] = { "echo", NULL };
+	struct memstat before, after;
+
+	memstat(&before);
+	CHECK_EQ(spawn("echo", argv, &o), -EQUOTA);
+	memstat(&after);
+	CHECK_EQ(after.nprocs, before.nprocs);
+	o.max_handles = 3;
+	CHECK_EQ(reap_how(spawn("echo", argv, &o), NULL), EXIT_NORMAL);
+	close(q);
+}
+
 static const struct tap_test tests[] = {
 	{ "killed_receiver", test_killed_receiver },
 	{ "receiver_behind_killed", test_receiver_behind_killed },
@@ -438,6 +456,7 @@ static const struct tap_test tests[] = {
 	{ "wide_arguments", test_wide_arguments },
 	{ "empty_messages_cost", test_empty_messages_cost },
 	{ "dup_no_rights", test_dup_no_rights },
+	{ "spawn_too_many_handles", test_spawn_too_many_handles },
 };
 
 int main(int argc, char **argv)
