@@ -18,6 +18,8 @@
  * discarded (a receive right travelling inside a message does not count).
  *
  * Channels: receivers sleep on the mailbox, senders on &m->capacity.
+ * Every mailbox alive is on the all_mboxes list (all_lock, taken before
+ * any m->lock), for the invariant checker.
  * Lock order: m->lock is taken after p->lock is NOT held; kobj_put() of a
  * message's handle happens after m->lock is dropped (it may destroy
  * another mailbox).
@@ -215,6 +217,9 @@ static void wake_senders(struct mbox *m)
 
 /* ---- the object ---- */
 
+static struct spinlock all_lock = SPINLOCK_INIT("mboxes");
+static struct mbox *all_mboxes;		/* all_lock */
+
 struct mbox *mbox_new(int capacity, bool open_senders)
 {
 	struct mbox *m = kmalloc(sizeof(*m));
@@ -226,6 +231,12 @@ struct mbox *mbox_new(int capacity, bool open_senders)
 	m->capacity = capacity;
 	m->open_senders = open_senders;
 	kobj_init(&m->obj, HANDLE_TYPE_MBOX);
+	acquire(&all_lock);
+	m->all_next = all_mboxes;
+	if (all_mboxes)
+		all_mboxes->all_prev = m;
+	all_mboxes = m;
+	release(&all_lock);
 	return m;
 }
 
@@ -235,6 +246,14 @@ void mbox_destroy(struct mbox *m)
 	struct qnode *n;
 
 	names_remove(&m->obj);
+	acquire(&all_lock);
+	if (m->all_prev)
+		m->all_prev->all_next = m->all_next;
+	else
+		all_mboxes = m->all_next;
+	if (m->all_next)
+		m->all_next->all_prev = m->all_prev;
+	release(&all_lock);
 	while ((n = queue_pop(&m->msgs)))
 		msg_free(queue_entry(n, struct msg, node));
 	kfree(m);
@@ -702,6 +721,104 @@ static struct mbox *inbox_of(int pid, int *err)
 	}
 	*err = -ESRCH;
 	return 0;
+}
+
+/* ---- the invariant checker's part ---- */
+
+/* A queue's links agree with its length and tail. */
+static bool queue_sound(const struct queue *q)
+{
+	const struct qnode *n = q->head, *last = 0;
+	int len = 0;
+
+	for (; n && len <= q->len; n = n->next, len++)
+		last = n;
+	return len == q->len && last == q->tail;
+}
+
+static void check_msg(struct mbox *m, const struct msg *g)
+{
+	if (g->len > MSG_MAX)
+		panic("invariant: mbox %p: a queued message of %u bytes", (void *)m, g->len);
+	if (m->capacity > 0 && g->waiting)
+		panic("invariant: mbox %p (capacity %d): a rendezvous message", (void *)m,
+		      m->capacity);
+	if (m->capacity == 0 && !g->waiting)
+		panic("invariant: mbox %p (rendezvous): a message with no waiting sender",
+		      (void *)m);
+	if (g->taken)
+		panic("invariant: mbox %p: a taken message still queued", (void *)m);
+	if (g->acct && __atomic_load_n(&g->acct->queued, __ATOMIC_RELAXED) < msg_charge(g->len))
+		panic("invariant: mbox %p: a message charged more than its account holds",
+		      (void *)m);
+	if (g->xobj && __atomic_load_n(&g->xobj->refs, __ATOMIC_RELAXED) <= 0)
+		panic("invariant: mbox %p: a message carries a dead object", (void *)m);
+}
+
+/* Returns whether the waiter is asleep. */
+static bool check_waiter(struct mbox *m, const struct waiter *w)
+{
+	int state = __atomic_load_n(&w->proc->state, __ATOMIC_RELAXED);
+
+	if (w->done)
+		panic("invariant: mbox %p: pid %d served but still waiting", (void *)m,
+		      w->proc->pid);
+	if (state != P_SLEEPING && state != P_RUNNING && state != P_RUNNABLE)
+		panic("invariant: mbox %p: waiter pid %d is in state %d", (void *)m, w->proc->pid,
+		      state);
+	return state == P_SLEEPING;
+}
+
+/* One mailbox; m->lock held. */
+static void check_one(struct mbox *m)
+{
+	int unreceivable = 0, asleep = 0;
+
+	if (!queue_sound(&m->msgs) || !queue_sound(&m->waiters))
+		panic("invariant: mbox %p: a queue's links disagree with its length", (void *)m);
+	if (m->senders < 0 || m->receivers < 0 || m->recv_sleepers < 0 || m->send_sleepers < 0)
+		panic("invariant: mbox %p: negative count (%d senders, %d receivers, %d/%d asleep)",
+		      (void *)m, m->senders, m->receivers, m->recv_sleepers, m->send_sleepers);
+	if (m->capacity > 0 && m->msgs.len > m->capacity)
+		panic("invariant: mbox %p: %d messages queued, capacity %d", (void *)m, m->msgs.len,
+		      m->capacity);
+	if (m->recv_sleepers > m->waiters.len)
+		panic("invariant: mbox %p: %d receivers asleep but %d waiting", (void *)m,
+		      m->recv_sleepers, m->waiters.len);
+	for (struct qnode *n = m->msgs.head; n; n = n->next) {
+		const struct msg *g = queue_entry(n, struct msg, node);
+
+		check_msg(m, g);
+		unreceivable += !g->waiting;	/* if no one holds a receive right */
+	}
+	for (struct qnode *n = m->waiters.head; n; n = n->next)
+		asleep += check_waiter(m, queue_entry(n, struct waiter, node));
+	if (m->receivers == 0 && unreceivable)
+		panic("invariant: mbox %p: %d messages queued where no one can receive", (void *)m,
+		      unreceivable);
+	/* Whoever queues a message wakes every sleeping receiver under m->lock. */
+	if (asleep && first_takeable(m))
+		panic("invariant: mbox %p: a message is queued while %d receivers sleep (lost wake-up)",
+		      (void *)m, asleep);
+	if (!m->open_senders && m->receivers < handle_count_rights(&m->obj, RIGHT_RECV))
+		panic("invariant: mbox %p: %d receivers counted, more handles hold the right",
+		      (void *)m, m->receivers);
+	if (!m->open_senders && m->senders < handle_count_rights(&m->obj, RIGHT_SEND))
+		panic("invariant: mbox %p: %d senders counted, more handles hold the right",
+		      (void *)m, m->senders);
+}
+
+void mbox_check_all(void)
+{
+	acquire(&all_lock);
+	for (struct mbox *m = all_mboxes; m; m = m->all_next) {
+		if (__atomic_load_n(&m->obj.refs, __ATOMIC_ACQUIRE) <= 0)
+			continue;	/* being destroyed */
+		acquire(&m->lock);
+		check_one(m);
+		release(&m->lock);
+	}
+	release(&all_lock);
 }
 
 /* ---- system calls ----

@@ -25,6 +25,8 @@ struct mbox {
 	int receivers;		/* handles with RIGHT_RECV in process tables */
 	int recv_sleepers;	/* receivers asleep on the mailbox */
 	int send_sleepers;	/* senders asleep on &capacity */
+	/* all_lock (mbox.c) protects these: every mailbox alive, for mbox_check_all */
+	struct mbox *all_prev, *all_next;
 };
 
 struct mbox *mbox_new(int capacity, bool open_senders);
@@ -37,5 +39,10 @@ void mbox_post_exit(struct proc *parent, const struct wait_info *info);
 /* Releases a process's default and event mailboxes (exit); none is made
  * for it afterwards. */
 void mbox_exit(struct proc *p);
+/* The invariant checker's mailbox part (kernel/invariant.c): checks every
+ * mailbox alive and panics naming the first broken invariant.  Exact
+ * while no mailbox call is in progress; otherwise it checks only what
+ * holds at every moment. */
+void mbox_check_all(void);
 
 #endif
