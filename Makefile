@@ -62,7 +62,7 @@ help:
 	@echo "make test     host unit tests and guest test suites"
 	@echo "make debug    like run, but QEMU waits paused for gdb (DEBUG=1: kernel built -Og)"
 	@echo "make gdb      in a second terminal: gdb attached to 'make debug' (docs/debugging.md)"
-	@echo "make bench    figures beside ../shared/TARGETS.md: $(BUILD)/bench/report.md"
+	@echo "make bench    figures beside docs/performance.md: $(BUILD)/bench/report.md"
 	@echo "make iso      build $(BUILD)/baton.iso"
 	@echo "make clean    remove $(BUILD)/"
 
@@ -157,7 +157,7 @@ test: deps
 
 test-build: $(ISO_INPUTS) $(HOST_TESTS)
 
-# Applies .clang-format to the C sources (see STYLE.md); review the diff.
+# Applies .clang-format to the C sources (the style of the existing code); review the diff.
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 

@@ -71,7 +71,7 @@ int64_t sys_sandbox(const struct sys_sandbox_args *a)
 	return (int64_t)p->sandbox;
 }
 
-/* The hot path of every system call: keep it lean (TARGETS.md counts
+/* The hot path of every system call: keep it lean (docs/performance.md counts
  * its instructions). */
 int syscall_dispatch(struct trapframe *tf)
 {
