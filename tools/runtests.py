@@ -250,6 +250,10 @@ def guest_runs():
     runs.append(GuestRun("cachebench-matrix", 'run="cachebench matrix"', smp=4, timeout=120,
                          must_print=("from\\to", "median of medians")))
     runs.append(GuestRun("sandbox-smp2", 'run="sbtest"', smp=2, tests=True, timeout=120))
+    # CPU state a process owns (docs/processes.md): rflags, FPU/SSE registers.
+    for smp in (1, 4):
+        runs.append(GuestRun(f"flags-smp{smp}", 'run="flagtest"', smp=smp, tests=True,
+                             timeout=120))
     runs += [
         GuestRun("prodcons-shm", 'run="prodcons-shm"', smp=2, timeout=120,
                  must_print=("verified",)),

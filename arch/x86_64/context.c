@@ -15,8 +15,6 @@
 #include "kernel/vm.h"
 #include "lib/string.h"
 
-#define RFLAGS_RESERVED	(1u << 1)
-#define FMASK_BITS	(RFLAGS_IF | (1u << 8) /* TF */ | (1u << 10) /* DF */ | (1u << 18) /* AC */)
 #define CR4_SMEP	(1ull << 20)
 #define CR4_SMAP	(1ull << 21)
 
@@ -31,8 +29,8 @@ static struct trapframe *tf_of(struct proc *p)
 	return (struct trapframe *)(p->kstack + PROC_KSTACK_PAGES * PAGE_SIZE) - 1;
 }
 
-/* Saved registers for swtch() just below the trapframe: r15 r14 r13 r12
- * rbx rbp, then the address the first swtch() returns to. */
+/* Saved registers for swtch() just below the trapframe: rflags, r15 r14
+ * r13 r12 rbx rbp, then the address the first swtch() returns to. */
 static void push_first_context(struct proc *p, void *ret, uint64_t r12, uint64_t r13)
 {
 	uint64_t *sp = (uint64_t *)p->tf;
@@ -44,6 +42,7 @@ static void push_first_context(struct proc *p, void *ret, uint64_t r12, uint64_t
 	*--sp = r13;
 	*--sp = 0;		/* r14 */
 	*--sp = 0;		/* r15 */
+	*--sp = RFLAGS_RESERVED;	/* interrupts off, as in every swtch() */
 	p->context = (uint64_t)sp;
 }
 
@@ -130,7 +129,7 @@ void arch_syscall_init(void)
 	 * is why user data comes before user code in the GDT. */
 	wrmsr(MSR_STAR, ((uint64_t)SEG_KDATA << 48) | ((uint64_t)SEG_KCODE << 32));
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
-	wrmsr(MSR_FMASK, FMASK_BITS);
+	wrmsr(MSR_FMASK, RFLAGS_ENTRY_MASK);	/* rflags.h */
 
 	cpuid(0, 0, &a, &b, &c, &d);
 	if (a < 7)

@@ -137,6 +137,7 @@ static int fault_kind(uint64_t vector)
 	case T_GP: return FAULT_GP;
 	case T_INVALID_OP: return FAULT_UD;
 	case T_DIVIDE: return FAULT_DIV;
+	case T_DEBUG: return FAULT_DEBUG;	/* TF set: nobody is debugging it */
 	default: return FAULT_OTHER;
 	}
 }

@@ -17,9 +17,11 @@ struct trapframe {
 	uint64_t rip, cs, rflags, rsp, ss;	/* pushed by the CPU */
 };
 
-/* trapentry.S hard-codes these offsets. */
+/* trapentry.S and syscall.S hard-code these offsets. */
 _Static_assert(offsetof(struct trapframe, vector) == 15 * 8, "trapframe.vector");
+_Static_assert(offsetof(struct trapframe, rip) == 17 * 8, "trapframe.rip");
 _Static_assert(offsetof(struct trapframe, cs) == 18 * 8, "trapframe.cs");
+_Static_assert(offsetof(struct trapframe, rflags) == 19 * 8, "trapframe.rflags");
 _Static_assert(sizeof(struct trapframe) == 22 * 8, "trapframe size");
 
 #define T_DIVIDE	0

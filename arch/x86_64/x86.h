@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "arch/x86_64/rflags.h"
+
 static inline void outb(uint16_t port, uint8_t v)
 {
 	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
@@ -91,8 +93,6 @@ static inline uint64_t rdtsc(void)
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return ((uint64_t)hi << 32) | lo;
 }
-
-#define RFLAGS_IF	(1u << 9)
 
 #define MSR_EFER		0xC0000080
 #define MSR_STAR		0xC0000081
