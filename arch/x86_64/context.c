@@ -2,10 +2,12 @@
  * The x86 side of processes: laying out a new kernel stack so the first
  * swtch() into it lands in the right place, filling a trapframe for user
  * mode, reading system-call arguments, switching address spaces and the
- * per-CPU kernel stack, and the syscall MSRs.
+ * per-CPU kernel stack, and the syscall MSRs.  The FPU/SSE registers a
+ * process also owns are in fpu.c.
  */
 #include <stdint.h>
 
+#include "arch/x86_64/fpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/x86.h"
@@ -50,6 +52,7 @@ void arch_proc_init_user(struct proc *p)
 {
 	p->tf = tf_of(p);
 	push_first_context(p, user_first_run, 0, 0);
+	fpu_init_proc(p);
 }
 
 void arch_proc_init_kthread(struct proc *p, void (*fn)(void *), void *arg)
@@ -57,6 +60,7 @@ void arch_proc_init_kthread(struct proc *p, void (*fn)(void *), void *arg)
 	p->tf = tf_of(p);
 	memset(p->tf, 0, sizeof(*p->tf));
 	push_first_context(p, kthread_first_run, (uint64_t)arg, (uint64_t)fn);
+	fpu_init_proc(p);
 }
 
 /* User mode at entry with the stack at sp and two arguments. */
@@ -103,6 +107,7 @@ void arch_switch_to(struct proc *p)
 	c->kstack_top = top;
 	gdt_set_kernel_stack(c->id, top);
 	vm_activate(p->pagetable ? p->pagetable : kernel_pagetable);
+	fpu_switch_to(p);
 }
 
 /* SMAP makes any kernel access to user pages fault unless bracketed by

@@ -138,6 +138,8 @@ static int fault_kind(uint64_t vector)
 	case T_INVALID_OP: return FAULT_UD;
 	case T_DIVIDE: return FAULT_DIV;
 	case T_DEBUG: return FAULT_DEBUG;	/* TF set: nobody is debugging it */
+	case T_X87_FP: return FAULT_FP;
+	case T_SIMD_FP: return FAULT_FP;
 	default: return FAULT_OTHER;
 	}
 }

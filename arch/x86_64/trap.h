@@ -32,6 +32,8 @@ _Static_assert(sizeof(struct trapframe) == 22 * 8, "trapframe size");
 #define T_DOUBLE_FAULT	8
 #define T_GP		13
 #define T_PAGE_FAULT	14
+#define T_X87_FP	16	/* #MF: unmasked x87 error (CR0.NE set) */
+#define T_SIMD_FP	19	/* #XM: unmasked SSE error (CR4.OSXMMEXCPT set) */
 #define T_IRQ0		32	/* legacy IRQs are remapped here */
 #define T_LAPIC_ERROR	254
 #define T_SPURIOUS	255
