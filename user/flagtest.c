@@ -6,7 +6,8 @@
  *   flagtest NAME...      run only these
  *   flagtest -l           list the tests
  *
- * A ring-3 program can change these flags with popf: the arithmetic ones,
+ * A ring-3 program can change these flags with popf (or iretq to itself):
+ * the arithmetic ones,
  * TF (single step), DF (string direction), NT (nested task), AC
  * (alignment check) and ID.  IOPL and IF it cannot (popf leaves them
  * alone at CPL 3).  Each test sets flags "every way a program can" and
@@ -111,6 +112,31 @@ static long spin_with_flags(uint64_t bits, uint64_t ms)
 	return bad;
 }
 
+/* The other way a program sets its flags: iretq to itself, with bits
+ * or'ed into the flags of the frame.  Returns the flags it got. */
+static uint64_t iret_with_flags(uint64_t bits)
+{
+	uint64_t f;
+
+	__asm__ volatile("mov %%rsp, %%rdx\n\t"
+			 "mov %%ss, %%eax\n\t"
+			 "push %%rax\n\t"
+			 "push %%rdx\n\t"
+			 "pushfq\n\t"
+			 "orq %[bits], (%%rsp)\n\t"
+			 "mov %%cs, %%eax\n\t"
+			 "push %%rax\n\t"
+			 "lea 1f(%%rip), %%rax\n\t"
+			 "push %%rax\n\t"
+			 "iretq\n"
+			 "1:\tpushfq\n\t"
+			 "popq %[f]"
+			 : [f] "=r"(f)
+			 : [bits] "r"(bits)
+			 : "rax", "rdx", "memory", "cc");
+	return f;
+}
+
 /* Forks a child that runs fn and exits with its result (0: all well).
  * Returns the child's pid. */
 static int child(int (*fn)(uint64_t), uint64_t arg)
@@ -205,6 +231,14 @@ static int null_writer(uint64_t bits)
 	set_flags(bits);
 	__asm__ volatile("movl $1, (%0)" : : "r"(0ul) : "memory");
 	return 3;
+}
+
+/* iretq with NT already set: a nested-task return, #GP in long mode. */
+static int nt_iretq(uint64_t bits)
+{
+	set_flags(bits);
+	iret_with_flags(0);
+	return 5;
 }
 
 /* Sets TF: the next instruction traps. */
@@ -304,6 +338,40 @@ static void test_iopl(void)
 	CHECK(get_flags() & FL_IF);
 }
 
+/* iretq from ring 3 to ring 3 can set NT and AC but not IOPL; the flags
+ * it set behave like popf's across system calls.  Run in a child:
+ * QEMU's TCG pops a ring-3 iretq's frame as a kernel access, which SMAP
+ * refuses, so there the child dies of a page fault at the iretq (the
+ * kernel must survive that too). */
+static int iretq_setter(uint64_t bits)
+{
+	long r;
+	uint64_t f = iret_with_flags(bits);
+
+	if ((f & (FL_IOPL | FL_NT | FL_AC)) != (bits & (FL_NT | FL_AC)))
+		return 1;
+	f = call_with_flags(0, SYS_yield, 0, &r);
+	if ((f & (FL_IOPL | FL_NT | FL_AC | FL_IF)) != ((bits & (FL_NT | FL_AC)) | FL_IF))
+		return 2;
+	clear_flags(FL_NT | FL_AC);
+	return (get_flags() & (FL_NT | FL_AC)) ? 3 : 0;
+}
+
+/* With NT already set, iretq is the program's own #GP. */
+static void test_iretq_flags(void)
+{
+	struct wait_info wi = { 0 };
+	int pid = child(iretq_setter, FL_IOPL | FL_NT | FL_AC);
+
+	if (pid > 0 && CHECK_EQ(wait(pid, &wi), pid)) {
+		if (wi.how == EXIT_FAULT && wi.fault == FAULT_PAGE)
+			printf("# a ring-3 iretq page-faults on this CPU (QEMU TCG with SMAP)\n");
+		else
+			CHECK(wi.how == EXIT_NORMAL && wi.status == 0);
+	}
+	expect_fault(child(nt_iretq, FL_NT), FAULT_GP, "iretq with NT");
+}
+
 /* Flags set and then a fatal page fault: only that process ends. */
 static void test_flags_fault(void)
 {
@@ -368,6 +436,7 @@ static const struct tap_test tests[] = {
 	{ "flags_syscalls", test_flags_syscalls },
 	{ "df_copy", test_df_copy },
 	{ "iopl", test_iopl },
+	{ "iretq_flags", test_iretq_flags },
 	{ "flags_fault", test_flags_fault },
 	{ "flags_timer", test_flags_timer },
 	{ "flags_fork", test_flags_fork },
