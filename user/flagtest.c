@@ -279,7 +279,9 @@ static void test_nt_yield(void)
 }
 
 /* Each settable flag, alone and together, across several calls: the flags
- * come back as they were and the calls work. */
+ * come back as they were and the calls work.  A spinner on the same CPU
+ * (preempted by the timer, so it returns by iretq) is what yield and
+ * sleep switch to. */
 static void test_flags_syscalls(void)
 {
 	static const uint64_t sets[] = { FL_NT, FL_AC, FL_DF, FL_ID, FL_NT | FL_AC | FL_DF | FL_ID };
@@ -288,6 +290,9 @@ static void test_flags_syscalls(void)
 		{ SYS_ncpu, 0 },
 	};
 	long pid = getpid();
+
+	pin_here();
+	int a = child(spinner, 0);
 
 	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
 		for (size_t j = 0; j < sizeof(calls) / sizeof(calls[0]); j++) {
@@ -303,6 +308,8 @@ static void test_flags_syscalls(void)
 		call_with_flags(sets[i], SYS_getpid, 0, &r);
 		CHECK_EQ(r, pid);
 	}
+	expect_ok(a, "spinner beside them");
+	unpin();
 }
 
 /* A system call that copies memory for us, made with DF set: the kernel
@@ -401,19 +408,25 @@ static void test_flags_timer(void)
 	unpin();
 }
 
-/* fork made with NT and AC set: the child returns with them set too. */
+/* fork made with NT and AC set: the child returns with them set too.
+ * The parent then yields with NT set, to the child on the same CPU,
+ * whose first return to user mode is an iretq. */
 static void test_flags_fork(void)
 {
-	long r;
+	long r, y;
+
+	pin_here();
 	uint64_t f = call_with_flags(FL_NT | FL_AC, SYS_fork, 0, &r);
 
 	if (r == 0) {
 		clear_flags(FL_NT | FL_AC);
 		exit((f & (FL_NT | FL_AC)) == (FL_NT | FL_AC) ? 0 : 1);
 	}
+	call_with_flags(FL_NT, SYS_yield, 0, &y);
 	CHECK(r > 0);
 	CHECK_EQ(f & (FL_NT | FL_AC), FL_NT | FL_AC);
 	expect_ok((int)r, "fork child with NT AC");
+	unpin();
 }
 
 /* TF: a debug trap that ends the process, whether it traps in user code
