@@ -157,6 +157,14 @@ static void user_exception(struct trapframe *tf)
 	proc_fault(fault_kind(tf->vector), tf->rip, addr, trap_name(tf->vector));
 }
 
+/* syscall_entry found a non-canonical rip to return to: returning would
+ * fault in ring 0, so the process ends as if it had faulted itself. */
+void user_bad_return(struct trapframe *tf)
+{
+	intr_enable();
+	proc_fault(FAULT_GP, tf->rip, 0, "return to a non-canonical address");
+}
+
 static void dispatch(struct trapframe *tf);
 
 void trap(struct trapframe *tf)

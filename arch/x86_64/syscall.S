@@ -82,13 +82,16 @@ syscall_entry:
 	sti
 	call	syscall_dispatch
 	cli
+	/* A return to a non-canonical rip faults in ring 0: sysretq on
+	 * Intel CPUs, on the user's stack; iretq on any.  No user page lies
+	 * at the top of user space, so only a broken trapframe could ask for
+	 * one; end the process rather than the kernel. */
+	mov	17 * 8(%rsp), %rdx	/* trapframe.rip; pop_gprs restores rdx */
+	sar	$47, %rdx
+	jnz	1f
 	test	%eax, %eax
 	jnz	trap_return		/* the full interrupt-return path */
-	/* sysretq to a non-canonical rip faults in ring 0 on Intel CPUs,
-	 * on the user's stack: let iretq take that fault, as the user's. */
-	mov	17 * 8(%rsp), %rax	/* trapframe.rip */
-	sar	$47, %rax
-	jnz	trap_return
+	.cfi_remember_state
 	pop_gprs
 	add	$16, %rsp		/* vector, error */
 	.cfi_adjust_cfa_offset -16
@@ -106,4 +109,8 @@ syscall_entry:
 	.cfi_same_value rsp
 	swapgs
 	sysretq
+1:	.cfi_restore_state		/* the trapframe is still whole here */
+	mov	%rsp, %rdi
+	call	user_bad_return		/* does not return */
+	ud2
 	.cfi_endproc

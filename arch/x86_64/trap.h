@@ -43,6 +43,7 @@ _Static_assert(sizeof(struct trapframe) == 22 * 8, "trapframe size");
 extern uint64_t trap_vectors[NIDT];	/* stub addresses, from trapentry.S */
 
 void trap(struct trapframe *tf);
+void user_bad_return(struct trapframe *tf) __attribute__((noreturn));
 const char *trap_name(uint64_t vector);
 void trap_dump(const struct trapframe *tf);
 
