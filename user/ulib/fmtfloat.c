@@ -95,10 +95,12 @@ static void to_decimal(double v, struct decimal *x)
 
 	x->n = 0;
 	x->point = 0;
-	if (biased == 0)
+	if (biased == 0) {
 		e = -1074;			/* subnormal */
-	else
-		m |= 1ull << 52, e = biased - 1075;
+	} else {
+		m |= 1ull << 52;		/* the implicit leading 1 */
+		e = biased - 1075;
+	}
 	if (m == 0)
 		return;
 	while (m) {
