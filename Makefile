@@ -151,6 +151,9 @@ $(BUILD)/host/%: tests/host/%.c $(HOST_LIB) $(wildcard lib/*.h)
 	@$(if $(Q),echo "  HOSTCC  $<")
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) $< $(HOST_LIB) -lcmocka -o $@
 
+# printf's float formatting is user-only code, compiled into its test.
+$(BUILD)/host/test_fmtfloat: user/ulib/fmtfloat.c user/ulib/fmtfloat.h
+
 test: deps
 	@$(MAKE) --no-print-directory test-build
 	@tools/runtests

@@ -175,6 +175,7 @@ int exec_load(struct proc *p, const char *path, char *const argv[])
 	p->heap_start = p->brk = im.brk;
 	strlcpy(p->name, basename(path), sizeof(p->name));
 	arch_tf_init_user(p->tf, im.entry, im.sp, im.argc, im.argv);
+	arch_proc_exec(p);
 	if (old) {
 		if (p == myproc())
 			vm_activate(im.pt);	/* stop using the old tables first */

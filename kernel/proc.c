@@ -419,6 +419,7 @@ int64_t sys_fork(void)
 	arch_proc_init_user(np);
 	arch_tf_copy(np->tf, p->tf);
 	arch_tf_set_return(np->tf, 0);		/* the child sees fork() == 0 */
+	arch_proc_fork(np);
 	np->affinity = p->affinity;
 	proc_set_parent(np, p);
 	proc_launch(np);

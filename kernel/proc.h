@@ -30,6 +30,7 @@
 #include "kernel/vm.h"
 #include "lib/queue.h"
 #include "lib/uapi.h"
+#include "arch_proc.h"		/* struct arch_proc, from arch/$(ARCH)/include */
 
 #define NPROC		128
 #define PROC_KSTACK_PAGES 2	/* 8 KiB kernel stack per process */
@@ -78,6 +79,7 @@ struct proc {
 	int last_cpu;			/* CPU it last ran on, -1 before its first run */
 	uint64_t sandbox;		/* SB_* groups it may call (lib/uapi.h) */
 	struct proc_counters pc;	/* its own event totals (counters.h) */
+	struct arch_proc arch;		/* CPU state beyond the trapframe (arch.h) */
 	char name[PROC_NAME_MAX];
 
 	/* Limits (limits.h).  Set by the creator before the process first

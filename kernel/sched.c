@@ -172,6 +172,7 @@ void scheduler(void)
 		c->busy_since = t0;
 		swtch(&c->sched_context, p->context);
 		c->busy_since = 0;
+		arch_switch_from(p);	/* before p can run on another CPU */
 		uint64_t ran = arch_cycles() - t0;
 		COUNT(busy_cycles, ran);
 		p->pc.cycles_on[c->id] += ran;

@@ -35,6 +35,8 @@
 #define FAULT_UD	3	/* invalid opcode */
 #define FAULT_DIV	4	/* divide error */
 #define FAULT_OTHER	5
+#define FAULT_FP	6	/* unmasked floating-point exception (x87 or SSE) */
+#define FAULT_DEBUG	7	/* single-step trap (TF set) with no debugger */
 
 struct wait_info {
 	int32_t pid;

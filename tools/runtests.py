@@ -269,6 +269,13 @@ def guest_runs():
     for smp in (1, 2):
         runs.append(GuestRun(f"limits-smp{smp}", 'run="limtest"', smp=smp, tests=True,
                              timeout=120))
+    # CPU state a process owns (docs/processes.md): rflags, FPU/SSE registers.
+    for smp in (1, 4):
+        runs.append(GuestRun(f"flags-smp{smp}", 'run="flagtest"', smp=smp, tests=True,
+                             timeout=120))
+    for smp in (1, 4):
+        runs.append(GuestRun(f"fpu-smp{smp}", 'run="fputest"', smp=smp, tests=True,
+                             timeout=180))
     runs += [
         GuestRun("prodcons-shm", 'run="prodcons-shm"', smp=2, timeout=120,
                  must_print=("verified",)),

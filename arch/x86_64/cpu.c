@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86_64/fpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/irq.h"
 #include "arch/x86_64/x86.h"
@@ -93,6 +94,7 @@ void arch_cpu_init(int id)
 		idt_init();
 	idt_load();
 	arch_syscall_init();
+	fpu_init_cpu();
 	arch_pmu_init();
 }
 

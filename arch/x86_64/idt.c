@@ -137,6 +137,9 @@ static int fault_kind(uint64_t vector)
 	case T_GP: return FAULT_GP;
 	case T_INVALID_OP: return FAULT_UD;
 	case T_DIVIDE: return FAULT_DIV;
+	case T_DEBUG: return FAULT_DEBUG;	/* TF set: nobody is debugging it */
+	case T_X87_FP: return FAULT_FP;
+	case T_SIMD_FP: return FAULT_FP;
 	default: return FAULT_OTHER;
 	}
 }
@@ -152,6 +155,14 @@ static void user_exception(struct trapframe *tf)
 		COUNT(shm_faults, 1);
 	intr_enable();
 	proc_fault(fault_kind(tf->vector), tf->rip, addr, trap_name(tf->vector));
+}
+
+/* syscall_entry found a non-canonical rip to return to: returning would
+ * fault in ring 0, so the process ends as if it had faulted itself. */
+void user_bad_return(struct trapframe *tf)
+{
+	intr_enable();
+	proc_fault(FAULT_GP, tf->rip, 0, "return to a non-canonical address");
 }
 
 static void dispatch(struct trapframe *tf);

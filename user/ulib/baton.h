@@ -155,7 +155,8 @@ void free(void *p);
 void *calloc(size_t count, size_t size);
 void *realloc(void *p, size_t size);
 
-/* ---- Formatted output (user/ulib/printf.c; formats: lib/fmt.h) ---- */
+/* ---- Formatted output (user/ulib/printf.c; formats: lib/fmt.h, and
+ * %f %F %e %E %g %G from user/ulib/fmtfloat.h) ---- */
 
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vprintf(const char *fmt, va_list ap);
