@@ -51,6 +51,12 @@ struct msg {
 	bool taken;			/* a receiver took it (rendezvous) */
 };
 
+/* A sender waiting for room in a full mailbox, on its own kernel stack. */
+struct blocked_sender {
+	struct qnode node;		/* in m->blocked */
+	struct proc *proc;
+};
+
 /* A receiver blocked on an empty mailbox, on its own kernel stack. */
 struct waiter {
 	struct qnode node;		/* in m->waiters */
@@ -177,42 +183,86 @@ static struct waiter *first_live_waiter(struct mbox *m)
 }
 
 /*
- * Sleeping and waking on a mailbox.  Every sleeper is counted under
- * m->lock, so a send or receive with nobody asleep skips wakeup()'s walk
- * over the process table (most calls, when the peer keeps up).
- * Receivers sleep on the mailbox, senders on &m->capacity.
+ * Sleeping and waking on a mailbox.  Who waits is on the mailbox's own
+ * lists, so a wake-up goes to exactly the process that can go on, never
+ * through a walk over the process table: receivers wait in m->waiters
+ * and sleep on the mailbox, senders wait for room in m->blocked (or for
+ * their rendezvous message to be taken) and sleep on &m->capacity.
+ *
+ * One message wakes one receiver: the first live waiter.  If that one is
+ * not asleep (it spins, or was woken and has not run yet) it will look at
+ * the queue again under m->lock before it sleeps, so nobody else needs
+ * waking.  The rule that makes this safe: a party that leaves without
+ * using what it was woken for passes the wake-up on (recv_pass_on,
+ * send_pass_on).  Peer death (-EPIPE) wakes everyone.  All under m->lock.
  */
 static bool recv_sleep(struct mbox *m, uint64_t deadline)
 {
-	bool in_time;
-
-	m->recv_sleepers++;
-	in_time = sleep_until(m, &m->lock, deadline);
-	m->recv_sleepers--;
-	return in_time;
+	return sleep_until(m, &m->lock, deadline);
 }
 
 static bool send_sleep(struct mbox *m, uint64_t deadline)
 {
+	struct blocked_sender b = { .proc = myproc() };
 	bool in_time;
 
-	m->send_sleepers++;
+	queue_push(&m->blocked, &b.node);
 	in_time = sleep_until(&m->capacity, &m->lock, deadline);
-	m->send_sleepers--;
+	queue_remove(&m->blocked, &b.node);
 	return in_time;
 }
 
-/* m->lock held. */
-static void wake_receivers(struct mbox *m)
+static void wake_one_receiver(struct mbox *m)
 {
-	if (m->recv_sleepers)
-		wakeup(m);
+	struct waiter *w = first_live_waiter(m);
+
+	if (w)
+		sched_wake(w->proc, m);		/* a no-op if it is not asleep */
 }
 
-static void wake_senders(struct mbox *m)
+static void wake_all_receivers(struct mbox *m)
 {
-	if (m->send_sleepers)
-		wakeup(&m->capacity);
+	for (struct qnode *n = m->waiters.head; n; n = n->next)
+		sched_wake(queue_entry(n, struct waiter, node)->proc, m);
+}
+
+static void wake_one_sender(struct mbox *m)
+{
+	if (m->blocked.head)
+		sched_wake(queue_entry(m->blocked.head, struct blocked_sender, node)->proc,
+			   &m->capacity);
+}
+
+/* Senders waiting for room, and rendezvous senders waiting to be taken. */
+static void wake_all_senders(struct mbox *m)
+{
+	for (struct qnode *n = m->blocked.head; n; n = n->next)
+		sched_wake(queue_entry(n, struct blocked_sender, node)->proc, &m->capacity);
+	for (struct qnode *n = m->msgs.head; n; n = n->next) {
+		struct msg *g = queue_entry(n, struct msg, node);
+
+		if (g->waiting)
+			sched_wake(g->waiting, &m->capacity);
+	}
+}
+
+/* A receiver leaving: a message it did not take goes to the next one. */
+static void recv_pass_on(struct mbox *m)
+{
+	if (first_takeable(m))
+		wake_one_receiver(m);
+}
+
+/* A sender leaving: room it did not use goes to the next one. */
+static bool has_room(const struct mbox *m)
+{
+	return m->capacity > 0 && m->msgs.len < m->capacity;
+}
+
+static void send_pass_on(struct mbox *m)
+{
+	if (has_room(m))
+		wake_one_sender(m);
 }
 
 /* ---- the object ---- */
@@ -297,10 +347,10 @@ void mbox_rights_changed(struct mbox *m, uint32_t rights, int delta)
 	if (m->senders < 0 || m->receivers < 0)
 		panic("mbox %p: %d senders, %d receivers", (void *)m, m->senders, m->receivers);
 	if ((rights & RIGHT_SEND) && m->senders == 0)
-		wake_receivers(m);			/* receivers of an empty queue: -EPIPE */
+		wake_all_receivers(m);		/* receivers of an empty queue: -EPIPE */
 	if ((rights & RIGHT_RECV) && m->receivers == 0) {
 		detach_unreceivable(m, &dropped);
-		wake_senders(m);		/* senders: -EPIPE */
+		wake_all_senders(m);		/* senders: -EPIPE */
 	}
 	release(&m->lock);
 	while ((n = queue_pop(&dropped)))
@@ -347,7 +397,7 @@ static bool deliver_direct(struct mbox *m, const struct payload *pl)
 	w->xobj = pl->xobj;
 	w->xrights = pl->xrights;
 	__atomic_store_n(&w->done, true, __ATOMIC_RELEASE);	/* it may be spinning on this */
-	wake_receivers(m);
+	sched_wake(w->proc, m);
 	return true;
 }
 
@@ -417,15 +467,17 @@ static enum placed send_place(struct mbox *m, struct msg *g, const struct send *
 			*err = -EPIPE;
 		else if (deliver_direct(m, &pl)) {
 			g->xobj = 0;		/* the receiver has it */
+			send_pass_on(m);	/* the room we were woken for is still there */
 			return PLACED_DIRECT;
-		} else if (m->capacity > 0 && m->msgs.len < m->capacity) {
+		} else if (has_room(m)) {
 			queue_push(&m->msgs, &g->node);
-			wake_receivers(m);
+			wake_one_receiver(m);
+			send_pass_on(m);
 			return PLACED_QUEUED;
 		} else if (m->capacity == 0 && s->timeout != 0) {
 			g->waiting = myproc();
 			queue_push(&m->msgs, &g->node);
-			wake_receivers(m);
+			wake_one_receiver(m);
 			return PLACED_RENDEZVOUS;
 		} else if (s->timeout == 0)
 			*err = -EAGAIN;
@@ -433,6 +485,7 @@ static enum placed send_place(struct mbox *m, struct msg *g, const struct send *
 			*err = -ETIMEDOUT;
 		else
 			continue;
+		send_pass_on(m);
 		return PLACED_NOT;
 	}
 }
@@ -448,8 +501,8 @@ static int await_taken(struct mbox *m, struct msg *g, uint64_t deadline)
 			err = -EPIPE;
 		else if (killed(myproc()))
 			err = -EINTR;
-		else if (!send_sleep(m, deadline) && !g->taken)
-			err = -ETIMEDOUT;
+		else if (!sleep_until(&m->capacity, &m->lock, deadline) && !g->taken)
+			err = -ETIMEDOUT;	/* take() wakes us (g->waiting) */
 	}
 	if (err)
 		queue_remove(&m->msgs, &g->node);	/* not taken: still queued */
@@ -540,11 +593,13 @@ static int take(struct mbox *m, struct msg *g, struct recv *r)
 	g->xobj = 0;
 	r->info.sender = g->sender;
 	r->info.len = g->len;
-	wake_senders(m);			/* room for a sender, or a rendezvous done */
-	if (g->waiting)
+	if (g->waiting) {
 		g->taken = true;		/* its sender frees it */
-	else
+		sched_wake(g->waiting, &m->capacity);
+	} else {
 		msg_free(g);			/* carries no handle any more */
+		wake_one_sender(m);		/* there is room now */
+	}
 	return (int)r->info.len;
 }
 
@@ -626,6 +681,7 @@ static int mbox_recv(struct mbox *m, struct recv *r)
 		}
 		queue_remove(&m->waiters, &w.node);
 	}
+	recv_pass_on(m);
 	release(&m->lock);
 	return ret;
 }
@@ -646,9 +702,9 @@ static void mbox_post(struct mbox *m, int sender, const void *data, uint32_t len
 	memcpy(g->data, data, len);
 	g->sender = sender;
 	acquire(&m->lock);
-	if (m->receivers > 0 && m->msgs.len < m->capacity) {
+	if (m->receivers > 0 && has_room(m)) {
 		queue_push(&m->msgs, &g->node);
-		wake_receivers(m);
+		wake_one_receiver(m);
 		g = 0;
 	}
 	release(&m->lock);
@@ -769,37 +825,51 @@ static bool check_waiter(struct mbox *m, const struct waiter *w)
 	return state == P_SLEEPING;
 }
 
+static bool first_blocked_asleep(const struct mbox *m)
+{
+	const struct proc *p = queue_entry(m->blocked.head, struct blocked_sender, node)->proc;
+
+	return __atomic_load_n(&p->state, __ATOMIC_RELAXED) == P_SLEEPING;
+}
+
 /* One mailbox; m->lock held. */
 static void check_one(struct mbox *m)
 {
-	int unreceivable = 0, asleep = 0;
+	int unreceivable = 0, asleep = 0, live = 0;
 
 	if (!queue_sound(&m->msgs) || !queue_sound(&m->waiters))
 		panic("invariant: mbox %p: a queue's links disagree with its length", (void *)m);
-	if (m->senders < 0 || m->receivers < 0 || m->recv_sleepers < 0 || m->send_sleepers < 0)
-		panic("invariant: mbox %p: negative count (%d senders, %d receivers, %d/%d asleep)",
-		      (void *)m, m->senders, m->receivers, m->recv_sleepers, m->send_sleepers);
+	if (m->senders < 0 || m->receivers < 0)
+		panic("invariant: mbox %p: negative count (%d senders, %d receivers)", (void *)m,
+		      m->senders, m->receivers);
 	if (m->capacity > 0 && m->msgs.len > m->capacity)
 		panic("invariant: mbox %p: %d messages queued, capacity %d", (void *)m, m->msgs.len,
 		      m->capacity);
-	if (m->recv_sleepers > m->waiters.len)
-		panic("invariant: mbox %p: %d receivers asleep but %d waiting", (void *)m,
-		      m->recv_sleepers, m->waiters.len);
+	if (!queue_sound(&m->blocked))
+		panic("invariant: mbox %p: the blocked-sender list is broken", (void *)m);
+	if (m->blocked.len && has_room(m) && first_blocked_asleep(m))
+		panic("invariant: mbox %p: room while the first blocked sender sleeps (lost wake-up)",
+		      (void *)m);
 	for (struct qnode *n = m->msgs.head; n; n = n->next) {
 		const struct msg *g = queue_entry(n, struct msg, node);
 
 		check_msg(m, g);
 		unreceivable += !g->waiting;	/* if no one holds a receive right */
 	}
-	for (struct qnode *n = m->waiters.head; n; n = n->next)
-		asleep += check_waiter(m, queue_entry(n, struct waiter, node));
+	for (struct qnode *n = m->waiters.head; n; n = n->next) {
+		const struct waiter *w = queue_entry(n, struct waiter, node);
+
+		asleep += check_waiter(m, w);
+		live += !killed(w->proc);
+	}
 	if (m->receivers == 0 && unreceivable)
 		panic("invariant: mbox %p: %d messages queued where no one can receive", (void *)m,
 		      unreceivable);
-	/* Whoever queues a message wakes every sleeping receiver under m->lock. */
-	if (asleep && first_takeable(m))
-		panic("invariant: mbox %p: a message is queued while %d receivers sleep (lost wake-up)",
-		      (void *)m, asleep);
+	/* A queued message has woken a receiver, which is on its way to it
+	 * (wake_one_receiver, recv_pass_on). */
+	if (live && asleep == live && first_takeable(m))
+		panic("invariant: mbox %p: a message is queued while all %d receivers sleep "
+		      "(lost wake-up)", (void *)m, asleep);
 	if (!m->open_senders && m->receivers < handle_count_rights(&m->obj, RIGHT_RECV))
 		panic("invariant: mbox %p: %d receivers counted, more handles hold the right",
 		      (void *)m, m->receivers);

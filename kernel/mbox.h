@@ -21,10 +21,9 @@ struct mbox {
 	/* m->lock protects the rest: */
 	struct queue msgs;	/* struct msg, FIFO; rendezvous ones included */
 	struct queue waiters;	/* struct waiter: receivers blocked on an empty queue */
+	struct queue blocked;	/* struct blocked_sender: senders waiting for room */
 	int senders;		/* handles with RIGHT_SEND in process tables */
 	int receivers;		/* handles with RIGHT_RECV in process tables */
-	int recv_sleepers;	/* receivers asleep on the mailbox */
-	int send_sleepers;	/* senders asleep on &capacity */
 	/* all_lock (mbox.c) protects these: every mailbox alive, for mbox_check_all */
 	struct mbox *all_prev, *all_next;
 };

@@ -130,6 +130,7 @@ void sleep(const void *chan, struct spinlock *lk);
 /* sleep() with a deadline in clock_ns(); returns false once it passed. */
 bool sleep_until(const void *chan, struct spinlock *lk, uint64_t deadline);
 void wakeup(const void *chan);
+bool sched_wake(struct proc *p, const void *chan);	/* p alone, if asleep on chan */
 void sched_tick(void);
 int sched_set_affinity(struct proc *p, int pid, uint64_t mask);
 uint64_t online_mask(void);

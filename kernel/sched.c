@@ -275,6 +275,23 @@ void wakeup(const void *chan)
 	}
 }
 
+/* Wakes p alone if it sleeps on chan; whether it did.  For a caller that
+ * keeps its own list of who waits (a mailbox), so no slot is scanned.
+ * The same rule as wakeup(): the condition changed under the lock that p
+ * passed to sleep(). */
+bool sched_wake(struct proc *p, const void *chan)
+{
+	bool woke = false;
+
+	acquire(&p->lock);
+	if (p->state == P_SLEEPING && p->chan == chan) {
+		sched_make_runnable(p);
+		woke = true;
+	}
+	release(&p->lock);
+	return woke;
+}
+
 /* CPU 0 wakes timed sleepers whose deadline passed. */
 static void wake_expired(void)
 {
