@@ -120,7 +120,7 @@ long console_read(char *buf, size_t n)
 
 	acquire(&input_lock);
 	while (head == tail) {
-		if (p->killed) {
+		if (proc_killed(p)) {
 			release(&input_lock);
 			return -EINTR;
 		}

@@ -282,13 +282,8 @@ static void spawn_ipc(struct proc *np, struct proc *p, const struct spawn_opts *
 	np->sandbox = p->sandbox & (o->sandbox ? (o->sandbox | SB_BASIC) : SB_ALL);
 	np->acct->max_queued = lower(o->max_queued, p->acct->max_queued);
 	np->acct->max_shm_pages = lower(o->max_shm_pages, p->acct->max_shm_pages);
-	for (int i = 0; i < o->nhandles; i++) {
-		struct hslot *e = &p->handles[o->handles[i]];
-
-		kobj_get(e->obj);
-		np->handles[i] = *e;
-		kobj_rights_changed(e->obj, e->rights, +1);
-	}
+	for (int i = 0; i < o->nhandles; i++)
+		handle_copy(np, i, o->handles[i]);
 }
 
 /* Puts the child in its limit set before its image is built (the image

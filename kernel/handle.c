@@ -118,6 +118,26 @@ int handle_install(struct proc *p, struct kobj *o, uint32_t rights)
 	return h;
 }
 
+int handle_install_arrived(struct kobj *o, uint32_t rights)
+{
+	struct proc *p = myproc();
+	int h = htable_alloc(p->handles, QUOTA_HANDLES, p->max_handles, o, rights);
+
+	if (h < 0)
+		panic("handle_install_arrived: pid %d has no room for a checked handle", p->pid);
+	kobj_rights_changed(o, rights & RIGHT_RECV, +1);
+	return h;
+}
+
+void handle_copy(struct proc *child, int to, int from)
+{
+	struct hslot *e = &myproc()->handles[from];
+
+	kobj_get(e->obj);
+	child->handles[to] = *e;
+	kobj_rights_changed(e->obj, e->rights, +1);
+}
+
 int handle_get(int h, int type, uint32_t need, struct kobj **o, uint32_t *rights)
 {
 	struct proc *p = myproc();

@@ -56,6 +56,13 @@ void account_uncharge(uint64_t *counter, uint64_t n);
 /* Installs a reference the caller already holds (it moves into the table)
  * with the given rights.  Returns the handle, or -EQUOTA. */
 int handle_install(struct proc *p, struct kobj *o, uint32_t rights);
+/* Installs in the current process a handle that travelled in a message
+ * (the reference moves into the table).  Its send right was counted all
+ * along, as every send right in flight is; its receive right counts from
+ * now on.  The caller checked there is room (handle_room). */
+int handle_install_arrived(struct kobj *o, uint32_t rights);
+/* Gives child slot `to` a new reference to our handle `from` (spawn). */
+void handle_copy(struct proc *child, int to, int from);
 /* Looks up h in the current process: 0 and the object (no new reference),
  * -EBADH (no such handle, or another type), -EPERM (missing rights). */
 int handle_get(int h, int type, uint32_t need, struct kobj **o, uint32_t *rights);

@@ -80,11 +80,6 @@ struct waiter {
  * returned before a call took m->lock is therefore seen by that call: a
  * message sent after a kill never goes to the killed process.
  */
-static bool killed(const struct proc *p)
-{
-	return __atomic_load_n(&p->killed, __ATOMIC_ACQUIRE);
-}
-
 /* ---- messages ---- */
 
 /* What a queued message costs its sender's queued-bytes quota. */
@@ -164,7 +159,7 @@ static struct msg *first_takeable(struct mbox *m)
 	for (struct qnode *n = m->msgs.head; n; n = n->next) {
 		struct msg *g = queue_entry(n, struct msg, node);
 
-		if (!g->waiting || !killed(g->waiting))
+		if (!g->waiting || !proc_killed(g->waiting))
 			return g;
 	}
 	return 0;
@@ -176,7 +171,7 @@ static struct waiter *first_live_waiter(struct mbox *m)
 	for (struct qnode *n = m->waiters.head; n; n = n->next) {
 		struct waiter *w = queue_entry(n, struct waiter, node);
 
-		if (!killed(w->proc))
+		if (!proc_killed(w->proc))
 			return w;
 	}
 	return 0;
@@ -461,7 +456,7 @@ static enum placed send_place(struct mbox *m, struct msg *g, const struct send *
 	struct payload pl = { g->data, g->len, false, g->xobj, g->xrights };
 
 	for (;;) {
-		if (killed(myproc()))
+		if (proc_killed(myproc()))
 			*err = -EINTR;
 		else if (m->receivers == 0)
 			*err = -EPIPE;
@@ -499,7 +494,7 @@ static int await_taken(struct mbox *m, struct msg *g, uint64_t deadline)
 	while (!g->taken && !err) {
 		if (m->receivers == 0)
 			err = -EPIPE;
-		else if (killed(myproc()))
+		else if (proc_killed(myproc()))
 			err = -EINTR;
 		else if (!sleep_until(&m->capacity, &m->lock, deadline) && !g->taken)
 			err = -ETIMEDOUT;	/* take() wakes us (g->waiting) */
@@ -517,7 +512,7 @@ static int send_fast(struct mbox *m, const struct send *s, bool *done)
 	int err = 0;
 
 	acquire(&m->lock);
-	if (killed(myproc()))
+	if (proc_killed(myproc()))
 		err = -EINTR;
 	else if (m->receivers == 0)
 		err = -EPIPE;
@@ -624,7 +619,7 @@ static void spin_for_message(struct mbox *m, struct waiter *w, uint64_t deadline
 		until = deadline;
 	release(&m->lock);
 	while (!__atomic_load_n(&w->done, __ATOMIC_ACQUIRE) &&
-	       !__atomic_load_n(&m->msgs.len, __ATOMIC_RELAXED) && !killed(w->proc) &&
+	       !__atomic_load_n(&m->msgs.len, __ATOMIC_RELAXED) && !proc_killed(w->proc) &&
 	       !__atomic_load_n(&this_cpu()->rq.len, __ATOMIC_RELAXED) && clock_ns() < until)
 		cpu_relax();
 	acquire(&m->lock);
@@ -652,7 +647,7 @@ static int mbox_recv(struct mbox *m, struct recv *r)
 	r->info.handle = NO_HANDLE;
 	acquire(&m->lock);
 	for (;;) {
-		if (killed(me)) {
+		if (proc_killed(me)) {
 			ret = -EINTR;
 			break;
 		}
@@ -860,7 +855,7 @@ static void check_one(struct mbox *m)
 		const struct waiter *w = queue_entry(n, struct waiter, node);
 
 		asleep += check_waiter(m, w);
-		live += !killed(w->proc);
+		live += !proc_killed(w->proc);
 	}
 	if (m->receivers == 0 && unreceivable)
 		panic("invariant: mbox %p: %d messages queued where no one can receive", (void *)m,
@@ -992,19 +987,6 @@ int64_t sys_msg_send(const struct sys_msg_send_args *a)
 	return err;
 }
 
-/* Installs a handle that travelled in a message: its send right was
- * counted all along (see inflight_drop), its receive right counts now.
- * take() or the waiter's room checked there is room. */
-static int install_received(struct proc *p, struct kobj *o, uint32_t rights)
-{
-	int h = htable_alloc(p->handles, QUOTA_HANDLES, p->max_handles, o, rights);
-
-	if (h < 0)
-		panic("install_received: pid %d has no room for a checked handle", p->pid);
-	kobj_rights_changed(o, rights & RIGHT_RECV, +1);
-	return h;
-}
-
 /* Both receive calls: from m (whose reference the caller holds) into
  * the user's buffer, with the message's info. */
 static int64_t recv_call(struct mbox *m, uint64_t ubuf, size_t cap, timeout_t timeout,
@@ -1017,7 +999,7 @@ static int64_t recv_call(struct mbox *m, uint64_t ubuf, size_t cap, timeout_t ti
 		return -EFAULT;
 	ret = mbox_recv(m, &r);
 	if (r.xobj)
-		r.info.handle = install_received(myproc(), r.xobj, r.xrights);
+		r.info.handle = handle_install_arrived(r.xobj, r.xrights);
 	if (ret < 0)
 		return ret;
 	if (uinfo)

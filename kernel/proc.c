@@ -283,7 +283,7 @@ int proc_wait(int pid, struct wait_info *info)
 			release(&wait_lock);
 			return -ECHILD;
 		}
-		if (me->killed) {
+		if (proc_killed(me)) {
 			release(&wait_lock);
 			return -EINTR;
 		}
@@ -368,7 +368,7 @@ int proc_kill(int pid)
 		release(&p->lock);
 		return -EPERM;		/* kernel threads cannot be killed */
 	}
-	p->killed = true;
+	__atomic_store_n(&p->killed, true, __ATOMIC_RELEASE);
 	if (p->state == P_SLEEPING)
 		sched_make_runnable(p);
 	release(&p->lock);

@@ -42,11 +42,19 @@ struct trapframe;
 struct proc {
 	struct spinlock lock;
 
+	/* [a] Set under p->lock by proc_kill() (which also wakes p), read
+	 * anywhere through proc_killed(): exit at the next return to user
+	 * space, and stop waiting. */
+	bool killed;
+
+	/* [o] Written only by p itself, in sleep_until(), before sleep() takes
+	 * p->lock and after it wakes; read under p->lock by wake_expired(),
+	 * which acts only while p is SLEEPING (so it sees the deadline). */
+	uint64_t wake_at;	/* clock_ns() deadline of a timed sleep, or 0 */
+
 	/* p->lock must be held for these: */
 	enum procstate state;
 	const void *chan;	/* sleeping on this channel */
-	uint64_t wake_at;	/* clock_ns() deadline of a timed sleep, or 0 */
-	bool killed;		/* exit at the next return to user space */
 	int pid;
 	int cpu;		/* CPU it runs on, is queued on, or last ran on */
 	uint64_t affinity;	/* bit i: may run on CPU i */
@@ -109,6 +117,11 @@ int proc_may_name_descendant(int pid);
 int proc_kthread(const char *name, void (*fn)(void *), void *arg, uint64_t affinity);
 void proc_exit(int how, int status) __attribute__((noreturn));
 int proc_kill(int pid);
+/* Whether p was killed (any CPU, any lock held or none). */
+static inline bool proc_killed(const struct proc *p)
+{
+	return __atomic_load_n(&p->killed, __ATOMIC_ACQUIRE);
+}
 int proc_wait(int pid, struct wait_info *info);
 int proc_count(void);
 /* Ends the current process because of a CPU fault (trap handler). */

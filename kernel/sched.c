@@ -249,7 +249,7 @@ bool sleep_until(const void *chan, struct spinlock *lk, uint64_t deadline)
 	if (clock_ns() >= deadline)
 		return false;
 	__atomic_fetch_add(&timed_sleepers, 1, __ATOMIC_RELAXED);
-	p->wake_at = deadline;		/* read by sched_tick under p->lock */
+	p->wake_at = deadline;		/* see proc.h: read by wake_expired() */
 	sleep(chan, lk);
 	p->wake_at = 0;
 	__atomic_fetch_sub(&timed_sleepers, 1, __ATOMIC_RELAXED);
@@ -364,7 +364,7 @@ int64_t sys_sleep(const struct sys_sleep_args *a)
 	deadline = clock_ns() + a->ms * 1000000ull;
 	acquire(&sleep_lock);
 	while (clock_ns() < deadline) {
-		if (p->killed) {
+		if (proc_killed(p)) {
 			release(&sleep_lock);
 			return -EINTR;
 		}

@@ -31,15 +31,15 @@ void user_return_checks(void)
 	struct cpu *c = this_cpu();
 	struct proc *p = c->proc;
 
-	if (!p->killed && !c->need_resched)
+	if (!proc_killed(p) && !c->need_resched)
 		return;			/* the common case: one look at each */
-	if (p->killed)
+	if (proc_killed(p))
 		proc_exit(EXIT_KILLED, 0);
 	if (c->need_resched) {
 		c->need_resched = false;
 		yield();
 	}
-	if (p->killed)
+	if (proc_killed(p))
 		proc_exit(EXIT_KILLED, 0);
 }
 
