@@ -92,11 +92,15 @@ class GuestRun:
     of a failure the harness must detect: 'fail', 'panic', 'hang'."""
 
     def __init__(self, name, cmdline, smp=2, mem="128M", timeout=60, expect="pass",
-                 stdin=b"", must_print=(), initrd="normal", tests=None, expect_status=0):
+                 stdin=b"", must_print=(), initrd="normal", tests=None, expect_status=0,
+                 coherence=False):
         self.name, self.cmdline, self.smp, self.mem = name, cmdline, smp, mem
         self.timeout, self.expect, self.stdin = timeout, expect, stdin
         self.must_print, self.initrd, self.tests = must_print, initrd, tests
         self.expect_status = expect_status
+        # Under the coherence model (docs/coherence-model.md): its files
+        # are build/test/NAME.coh and NAME.c2c.json (for tools/c2c).
+        self.coherence = coherence
 
     def iso(self):
         """Builds this run's ISO; a damaged or missing initrd when asked."""
@@ -131,7 +135,9 @@ class GuestRun:
             return [Result(self.name, False, f"runner error: {e}")]
 
     def boot(self):
-        args = qemu_run.qemu_args(self.iso(), self.smp, self.mem, "0", False, build=BUILD)
+        args = qemu_run.qemu_args(self.iso(), self.smp, self.mem, "0", False, build=BUILD,
+                                  coherence=self.coherence,
+                                  coh_stem=os.path.join(OUT, self.name))
         status, out = qemu_run.run_piped(args, self.stdin, None, self.timeout)
         text = out.decode("utf-8", "replace")
         with open(os.path.join(OUT, self.name + ".log"), "w") as f:
