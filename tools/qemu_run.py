@@ -72,7 +72,13 @@ def coherence_args(build, mem, stem=None):
         f.truncate(COH_REGION_SIZE)
     if os.path.exists(out):
         os.remove(out)
-    return ["-object", f"memory-backend-file,id=coh,share=on,mem-path={shm},"
+    # Guest RAM as an explicit backend created before the ivshmem one: QEMU
+    # 7.2's qemu_plugin_hwaddr_phys_addr() returns the RAM block's offset
+    # among all RAM blocks, which equals the guest physical address only
+    # for the block created first.
+    ram = ["-object", f"memory-backend-ram,id=baton-ram,size={ram_bytes(mem)}",
+           "-machine", "memory-backend=baton-ram"]
+    return ram + ["-object", f"memory-backend-file,id=coh,share=on,mem-path={shm},"
             f"size={COH_REGION_SIZE}",
             "-device", "ivshmem-plain,memdev=coh",
             "-plugin", f"{plugin},ram={ram_bytes(mem)},shm={shm},out={out}"]
