@@ -64,6 +64,26 @@ struct c2c_line {
 
 /* ------------------------------------------------------------ state */
 
+/* What on_mem learns about an instruction at translation time. */
+struct insn_info {
+	uint64_t pc;			/* its guest vaddr */
+	uint64_t tb;			/* serial of the translation block holding it */
+};
+
+#define NOT_RAM	(~0ull)
+
+/* vCPU i's last translation: which line its last access in this TB
+ * went to.  Inside one execution of a TB the guest cannot change its
+ * page tables' effect (TCG ends a TB after a CR3 write or INVLPG), so a
+ * second access to the same virtual line in the same TB needs no
+ * physical-address lookup, only the directory check.  A TB that runs
+ * again straight after itself keeps the entry: it has no such write. */
+struct vcpu_tlb {
+	uint64_t tb;			/* [o] insn_info.tb of the last access */
+	uint64_t vline;			/* [o] its virtual line */
+	uint64_t pline;			/* [o] its physical line, NOT_RAM if none */
+} __attribute__((aligned(64)));
+
 static uint64_t ram_size;		/* [I] */
 static uint64_t nlines;			/* [I] ram_size / COH_LINE */
 static uint64_t *dir;			/* [a] MESI word per line (lib/mesi.h) */
@@ -73,6 +93,8 @@ static struct coh_cpu *counts[COH_MAX_CPUS];	/* [o] */
 static struct c2c_line *c2c;		/* C2C_SLOTS records */
 static uint64_t c2c_dropped;		/* [a] events on lines that found no slot */
 static const char *out_path;		/* [I] NULL: no c2c output */
+static struct vcpu_tlb tlbs[COH_MAX_CPUS];
+static uint64_t tb_serial;		/* [a] translations so far */
 
 static void slot_lock(struct c2c_line *l)
 {
@@ -227,50 +249,71 @@ static void touch(unsigned cpu, uint64_t line, unsigned off, unsigned size, int 
 		c2c_record(line, cpu, o.event, off, size, pc, vaddr);
 }
 
+/* The physical line of vaddr, NOT_RAM for I/O and addresses outside RAM. */
+static uint64_t phys_line(qemu_plugin_meminfo_t info, uint64_t vaddr)
+{
+	struct qemu_plugin_hwaddr *hw = qemu_plugin_get_hwaddr(info, vaddr);
+	uint64_t pa;
+
+	if (!hw || qemu_plugin_hwaddr_is_io(hw))
+		return NOT_RAM;
+	pa = qemu_plugin_hwaddr_phys_addr(hw);
+	return pa < ram_size ? pa / COH_LINE : NOT_RAM;
+}
+
 /* Called after every guest memory access of an instrumented instruction;
- * udata is the instruction's guest vaddr. */
+ * udata is its struct insn_info. */
 static void on_mem(unsigned int cpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
 {
-	struct qemu_plugin_hwaddr *hw;
-	uint64_t pa, line;
-	unsigned size, off;
-	int write;
+	const struct insn_info *ii = udata;
+	struct vcpu_tlb *t = &tlbs[cpu % COH_MAX_CPUS];
+	unsigned size = 1u << qemu_plugin_mem_size_shift(info);
+	unsigned off = vaddr % COH_LINE;
+	int write = qemu_plugin_mem_is_store(info);
+	uint64_t line;
 
 	if (cpu >= COH_MAX_CPUS)
 		return;
-	hw = qemu_plugin_get_hwaddr(info, vaddr);
-	if (!hw || qemu_plugin_hwaddr_is_io(hw))
+	if (t->tb != ii->tb || t->vline != vaddr / COH_LINE || off + size > COH_LINE) {
+		t->tb = ii->tb;
+		t->vline = vaddr / COH_LINE;
+		t->pline = phys_line(info, vaddr);
+	}
+	line = t->pline;
+	if (line == NOT_RAM)
 		return;
-	pa = qemu_plugin_hwaddr_phys_addr(hw);
-	if (pa >= ram_size)
-		return;
-	write = qemu_plugin_mem_is_store(info);
-	size = 1u << qemu_plugin_mem_size_shift(info);
 	if (write)
 		counts[cpu]->stores++;
 	else
 		counts[cpu]->loads++;
-	line = pa / COH_LINE;
-	off = pa % COH_LINE;
-	touch(cpu, line, off, size, write, (uint64_t)(uintptr_t)udata, vaddr);
+	touch(cpu, line, off, size, write, ii->pc, vaddr);
 	/* A straddling access touches the next physical line too (if the
 	 * access also crosses a page, that is an approximation). */
 	if (off + size > COH_LINE && line + 1 < nlines)
-		touch(cpu, line + 1, 0, off + size - COH_LINE, write, (uint64_t)(uintptr_t)udata,
+		touch(cpu, line + 1, 0, off + size - COH_LINE, write, ii->pc,
 		      vaddr + (COH_LINE - off));
 }
 
+/* Instruments every instruction of a new TB.  The insn_info records live
+ * as long as QEMU (a TB may run until the end); they are small. */
 static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	size_t n = qemu_plugin_tb_n_insns(tb);
+	struct insn_info *info = malloc(n * sizeof(*info));
+	uint64_t serial = __atomic_add_fetch(&tb_serial, 1, __ATOMIC_RELAXED);
 
 	(void)id;
+	if (!info) {
+		fprintf(stderr, "coherence: out of memory; accesses go unmodelled\n");
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
-		uint64_t pc = qemu_plugin_insn_vaddr(insn);
 
+		info[i].pc = qemu_plugin_insn_vaddr(insn);
+		info[i].tb = serial;
 		qemu_plugin_register_vcpu_mem_cb(insn, on_mem, QEMU_PLUGIN_CB_NO_REGS,
-						 QEMU_PLUGIN_MEM_RW, (void *)(uintptr_t)pc);
+						 QEMU_PLUGIN_MEM_RW, &info[i]);
 	}
 }
 
