@@ -55,30 +55,41 @@ def ram_bytes(mem):
     return mem + "M" if mem.isdigit() else mem
 
 
+def coherence_files(build, stem=None):
+    """(ivshmem file, c2c output, guest RAM file) of a coherence run."""
+    if stem:
+        return stem + ".coh", stem + ".c2c.json", stem + ".ram"
+    return (os.path.join(build, "coherence.shm"), os.path.join(build, "c2c.json"),
+            os.path.join(build, "coherence.ram"))
+
+
 def coherence_args(build, mem, stem=None):
     """The coherence model (docs/coherence-model.md): an ivshmem-plain
     device whose backing file the plugin maps too, and the plugin.  The
-    file is created fresh (zeros) for every run; the plugin writes the
-    per-line data for tools/c2c to OUT at exit.  stem: where this run's
-    files go (STEM.coh, STEM.c2c.json); default build/coherence.shm and
-    build/c2c.json, which `make c2c` reads."""
+    files are created fresh for every run; the plugin writes the per-line
+    data for tools/c2c at exit.  stem: where this run's files go
+    (STEM.coh, STEM.c2c.json, STEM.ram); default build/coherence.shm,
+    build/c2c.json and build/coherence.ram, which `make c2c` reads."""
     plugin = os.path.join(build, "coherence.so")
     if not os.path.exists(plugin):
         raise FileNotFoundError(f"{plugin} is missing: make {plugin}")
-    shm = stem + ".coh" if stem else os.path.join(build, "coherence.shm")
-    out = stem + ".c2c.json" if stem else os.path.join(build, "c2c.json")
+    shm, out, ram = coherence_files(build, stem)
     os.makedirs(os.path.dirname(shm) or ".", exist_ok=True)
+    for old in (out, ram):
+        if os.path.exists(old):
+            os.remove(old)
     with open(shm, "wb") as f:
         f.truncate(COH_REGION_SIZE)
-    if os.path.exists(out):
-        os.remove(out)
-    # Guest RAM as an explicit backend created before the ivshmem one: QEMU
-    # 7.2's qemu_plugin_hwaddr_phys_addr() returns the RAM block's offset
-    # among all RAM blocks, which equals the guest physical address only
-    # for the block created first.
-    ram = ["-object", f"memory-backend-ram,id=baton-ram,size={ram_bytes(mem)}",
-           "-machine", "memory-backend=baton-ram"]
-    return ram + ["-object", f"memory-backend-file,id=coh,share=on,mem-path={shm},"
+    # Guest RAM is a shared file, so tools/c2c can read what the hot lines
+    # held when QEMU stopped (a lock's name, say); sparse: only the pages
+    # the guest touched take space.  It is created before the ivshmem
+    # backend on purpose: QEMU 7.2's qemu_plugin_hwaddr_phys_addr() gives
+    # a RAM block's offset among all RAM blocks, which is the guest
+    # physical address only for the block created first.
+    return ["-object", f"memory-backend-file,id=baton-ram,size={ram_bytes(mem)},"
+            f"mem-path={ram},share=on",
+            "-machine", "memory-backend=baton-ram",
+            "-object", f"memory-backend-file,id=coh,share=on,mem-path={shm},"
             f"size={COH_REGION_SIZE}",
             "-device", "ivshmem-plain,memdev=coh",
             "-plugin", f"{plugin},ram={ram_bytes(mem)},shm={shm},out={out}"]
