@@ -8,7 +8,8 @@
  *
  * QEMU refuses a plugin whose qemu_plugin_version lies outside
  * [min, cur] of the running QEMU: min is 0 up to QEMU 8.2 and 2 from
- * 9.0 (which removed qemu_plugin_n_vcpus, unused here).  The Makefile
+ * 9.0 (version 2 removed qemu_plugin_n_vcpus and the old inline ops,
+ * 3 changed qemu_plugin_insn_data; none is used here).  The Makefile
  * picks COH_PLUGIN_API from `qemu-system-x86_64 --version`.
  */
 #ifndef COH_PLUGIN_API_H
