@@ -72,16 +72,20 @@ struct insn_info {
 
 #define NOT_RAM	(~0ull)
 
-/* vCPU i's last translation: which line its last access in this TB
- * went to.  Inside one execution of a TB the guest cannot change its
- * page tables' effect (TCG ends a TB after a CR3 write or INVLPG), so a
- * second access to the same virtual line in the same TB needs no
- * physical-address lookup, only the directory check.  A TB that runs
- * again straight after itself keeps the entry: it has no such write. */
+/* The lines vCPU i accessed in the TB it is executing.  Inside one
+ * execution of a TB the guest cannot change what its page tables map
+ * (TCG ends a TB after a CR3 write or INVLPG), so a further access to
+ * one of these virtual lines in the same TB needs no physical-address
+ * lookup, only the directory check.  A TB that runs again straight after
+ * itself keeps the entries: it has no such write. */
+#define TLB_WAYS	8
 struct vcpu_tlb {
-	uint64_t tb;			/* [o] insn_info.tb of the last access */
-	uint64_t vline;			/* [o] its virtual line */
-	uint64_t pline;			/* [o] its physical line, NOT_RAM if none */
+	uint64_t tb;			/* [o] insn_info.tb the entries belong to */
+	uint64_t lookups;		/* [o] physical-address lookups made */
+	struct {
+		uint64_t vline;		/* [o] a virtual line, ~0: none */
+		uint64_t pline;		/* [o] its physical line, NOT_RAM if none */
+	} e[TLB_WAYS];
 } __attribute__((aligned(64)));
 
 static uint64_t ram_size;		/* [I] */
@@ -271,15 +275,22 @@ static void on_mem(unsigned int cpu, qemu_plugin_meminfo_t info, uint64_t vaddr,
 	unsigned off = vaddr % COH_LINE;
 	int write = qemu_plugin_mem_is_store(info);
 	uint64_t line;
+	unsigned way;
 
 	if (cpu >= COH_MAX_CPUS)
 		return;
-	if (t->tb != ii->tb || t->vline != vaddr / COH_LINE || off + size > COH_LINE) {
+	if (t->tb != ii->tb) {
 		t->tb = ii->tb;
-		t->vline = vaddr / COH_LINE;
-		t->pline = phys_line(info, vaddr);
+		for (int i = 0; i < TLB_WAYS; i++)
+			t->e[i].vline = ~0ull;
 	}
-	line = t->pline;
+	way = vaddr / COH_LINE % TLB_WAYS;
+	if (t->e[way].vline != vaddr / COH_LINE || off + size > COH_LINE) {
+		t->e[way].vline = vaddr / COH_LINE;
+		t->e[way].pline = phys_line(info, vaddr);
+		t->lookups++;
+	}
+	line = t->e[way].pline;
 	if (line == NOT_RAM)
 		return;
 	if (write)
@@ -391,11 +402,15 @@ static void write_c2c(qemu_plugin_id_t id, void *udata)
 	if (!f)
 		return;
 	fprintf(f, "{\"version\": 1, \"ncpus\": %u, \"line_size\": %u, \"ram_size\": %llu, "
-		"\"dropped_events\": %llu,\n \"cpus\": [", ncpus, COH_LINE,
-		(unsigned long long)ram_size,
-		(unsigned long long)__atomic_load_n(&c2c_dropped, __ATOMIC_RELAXED));
+		"\"dropped_events\": %llu, \"translations\": %llu,\n \"cpus\": [", ncpus,
+		COH_LINE, (unsigned long long)ram_size,
+		(unsigned long long)__atomic_load_n(&c2c_dropped, __ATOMIC_RELAXED),
+		(unsigned long long)__atomic_load_n(&tb_serial, __ATOMIC_RELAXED));
 	for (unsigned i = 0; i < ncpus; i++)
 		write_cpu(f, i);
+	fprintf(f, "],\n \"lookups\": [");
+	for (unsigned i = 0; i < ncpus; i++)
+		fprintf(f, "%s%llu", i ? ", " : "", (unsigned long long)tlbs[i].lookups);
 	fprintf(f, "],\n \"lines\": [");
 	for (unsigned s = 0; s < C2C_SLOTS; s++) {
 		if (__atomic_load_n(&c2c[s].key, __ATOMIC_ACQUIRE)) {
