@@ -12,7 +12,7 @@
  * own thread.
  *   dir[line]      [a] one word per line, changed only by compare-and-swap,
  *                  so every line moves through one total order of accesses
- *   counts[i]      [o] written only on vCPU i's thread (lib/coherence.h)
+ *   counts[i], tlbs[i]  [o] used only on vCPU i's thread
  *   c2c[] slots    key [a] set once; the rest under the slot's lock
  *   everything else [I] set in qemu_plugin_install, before any vCPU runs
  *
@@ -97,7 +97,7 @@ static struct coh_cpu *counts[COH_MAX_CPUS];	/* [o] */
 static struct c2c_line *c2c;		/* C2C_SLOTS records */
 static uint64_t c2c_dropped;		/* [a] events on lines that found no slot */
 static const char *out_path;		/* [I] NULL: no c2c output */
-static struct vcpu_tlb tlbs[COH_MAX_CPUS];
+static struct vcpu_tlb tlbs[COH_MAX_CPUS];	/* [o] */
 static uint64_t tb_serial;		/* [a] translations so far */
 
 static void slot_lock(struct c2c_line *l)
