@@ -17,6 +17,10 @@ Writes build/bench/results.json (every record and figure), report.md (each
 figure beside its target, misses explained), matrix.svg and
 mbox-throughput.svg, and the serial log of every boot.
 
+COHERENCE=1 (`make bench COHERENCE=1`) runs every boot under the coherence
+model, so the guest's figures include its counts (and the times its
+slowdown); the slowdown figure itself always compares off with on.
+
 Usage: tools/bench.py [--quick] [--coherence]
   --quick: fewer iterations, for trying it; --coherence: only the
   coherence model's slowdown.
@@ -71,10 +75,13 @@ def parse_records(text):
     return records, bad
 
 
-def boot(name, iso, smp, commands, icount=False, timeout=300, kvm="0", coherence=False):
+def boot(name, iso, smp, commands, icount=False, timeout=300, kvm="0", coherence=None):
     """Boots to the shell, types the commands, powers off.  Returns the
     run: its records (JSON lines), status, the guest TSC rate, problems.
-    coherence: under the coherence model (its data in OUT/NAME.c2c.json)."""
+    coherence: under the coherence model (its data in OUT/NAME.c2c.json);
+    by default when COHERENCE=1, as `make bench COHERENCE=1` asks."""
+    if coherence is None:
+        coherence = os.environ.get("COHERENCE") == "1"
     extra = ["-icount", "shift=0"] if icount else []
     args = qemu_run.qemu_args(iso, smp, "256M", "0" if icount else kvm, False, extra,
                               build=BUILD, coherence=coherence,
@@ -192,7 +199,7 @@ def coherence_slowdown(iso, quick):
             "bench syscall --json"]
     off, on = [], []
     for k in range(1, (1 if quick else 3) + 1):
-        off.append(boot(f"coh-off-{k}", iso, 2, cmds))
+        off.append(boot(f"coh-off-{k}", iso, 2, cmds, coherence=False))
         on.append(boot(f"coh-on-{k}", iso, 2, cmds, coherence=True))
     tput_off = num(find(merge_runs(off, "coh-off"), "mbox_tput", pairs=1), "msgs_per_s")
     tput_on = num(find(merge_runs(on, "coh-on"), "mbox_tput", pairs=1), "msgs_per_s")
@@ -721,6 +728,9 @@ def main():
     # The timed boots, interleaved with the host references, REPEATS
     # times; each figure is then a median over the repeats.
     repeats = 1 if q else 5
+    if os.environ.get("COHERENCE") == "1":
+        log("COHERENCE=1: every boot runs under the coherence model (TCG)")
+        kvm = "0"
     t1s, t2s, t4s, hosts = [], [], [], []
     for k in range(1, repeats + 1):
         log(f"host references ({k})")
