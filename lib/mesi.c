@@ -92,6 +92,24 @@ void mesi_access(uint64_t word, unsigned cpu, int write, struct mesi_outcome *ou
 	read_miss(word, me, out);
 }
 
+void mesi_apply(uint64_t *word, unsigned cpu, int write, struct mesi_outcome *out)
+{
+	uint64_t old = __atomic_load_n(word, __ATOMIC_RELAXED);
+
+	if (mesi_hit_unchanged(old, cpu, write)) {
+		out->next = old;
+		out->event = MESI_HIT;
+		out->from = -1;
+		out->invalidated = 0;
+		return;
+	}
+	/* A failed compare-and-swap reloads old: recompute from what won. */
+	do {
+		mesi_access(old, cpu, write, out);
+	} while (out->next != old && !__atomic_compare_exchange_n(word, &old, out->next, 0,
+				     __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+}
+
 unsigned mesi_cost(enum mesi_event e)
 {
 	switch (e) {

@@ -75,6 +75,13 @@ static inline int mesi_hit_unchanged(uint64_t word, unsigned cpu, int write)
  * is `word`: fills *out.  The word must satisfy mesi_valid. */
 void mesi_access(uint64_t word, unsigned cpu, int write, struct mesi_outcome *out);
 
+/* One access by cpu to the line whose directory word is *word, shared
+ * with other CPUs: the word moves to its next state atomically (one
+ * compare-and-swap, retried if another CPU changed the word first), so
+ * every line goes through one total order of accesses.  Fills *out with
+ * what this access did.  A hit that changes nothing writes nothing. */
+void mesi_apply(uint64_t *word, unsigned cpu, int write, struct mesi_outcome *out);
+
 /* Whether word satisfies the invariant above. */
 int mesi_valid(uint64_t word);
 

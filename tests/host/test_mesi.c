@@ -2,13 +2,16 @@
  * Host tests for lib/mesi.c, the coherence model's state machine: named
  * scenarios (ping-pong, false sharing, upgrade, first touch), then a
  * randomised run against a reference model written here separately, one
- * state per CPU and the textbook MESI rules spelled out case by case.
+ * state per CPU and the textbook MESI rules spelled out case by case,
+ * and threads racing on shared words through mesi_apply (the plugin's
+ * compare-and-swap), checked by counting copies.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "lib/coherence.h"
@@ -235,6 +238,66 @@ static void test_random_against_reference(void **state)
 		assert_true(seen[e] > 0);	/* every transition was exercised */
 }
 
+/* ------------------------------------------------------------ threads */
+
+enum { NTHREADS = 4, NWORDS = 2, NACCESS = 500000 };
+
+static uint64_t shared_words[NWORDS];
+
+/* What one thread's accesses did to the number of copies in existence. */
+struct tally {
+	unsigned cpu;
+	long misses;		/* each adds the accessor's copy */
+	long invalidated;	/* copies removed */
+	long events[MESI_NEVENTS];
+};
+
+static void *hammer(void *arg)
+{
+	struct tally *t = arg;
+	unsigned seed = t->cpu * 7919 + 1;
+
+	for (int n = 0; n < NACCESS; n++) {
+		struct mesi_outcome o;
+		int w = rand_r(&seed) % NWORDS, write = rand_r(&seed) % 3 == 0;
+
+		mesi_apply(&shared_words[w], t->cpu, write, &o);
+		t->events[o.event]++;
+		if (o.event != MESI_HIT && o.event != MESI_UPGRADE)
+			t->misses++;
+		t->invalidated += __builtin_popcount(o.invalidated);
+		if (o.invalidated & (1u << t->cpu))
+			t->invalidated = -1000000000;	/* never invalidates itself */
+	}
+	return NULL;
+}
+
+/* Copies are conserved: the copies left at the end are the misses that
+ * made one, minus those invalidated.  A lost update (two CPUs both
+ * "winning" one line) breaks the sum or leaves an invalid word. */
+static void test_threads_conserve_copies(void **state)
+{
+	pthread_t th[NTHREADS];
+	struct tally t[NTHREADS] = {0};
+	long made = 0, left = 0;
+
+	(void)state;
+	for (unsigned i = 0; i < NTHREADS; i++) {
+		t[i].cpu = i * 9;		/* spread over the 32 holder bits */
+		assert_int_equal(pthread_create(&th[i], NULL, hammer, &t[i]), 0);
+	}
+	for (int i = 0; i < NTHREADS; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_true(t[i].invalidated >= 0);
+		made += t[i].misses - t[i].invalidated;
+	}
+	for (int w = 0; w < NWORDS; w++) {
+		assert_true(mesi_valid(shared_words[w]));
+		left += __builtin_popcount(mesi_holders(shared_words[w]));
+	}
+	assert_int_equal(made, left);
+}
+
 static void test_names_and_costs(void **state)
 {
 	(void)state;
@@ -254,6 +317,7 @@ int main(void)
 		cmocka_unit_test(test_write_miss_shared),
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_random_against_reference),
+		cmocka_unit_test(test_threads_conserve_copies),
 		cmocka_unit_test(test_names_and_costs),
 	};
 

@@ -235,17 +235,12 @@ static void account(struct coh_cpu *c, const struct mesi_outcome *o)
 static void touch(unsigned cpu, uint64_t line, unsigned off, unsigned size, int write,
 		  uint64_t pc, uint64_t vaddr)
 {
-	uint64_t *w = &dir[line];
-	uint64_t old = __atomic_load_n(w, __ATOMIC_RELAXED);
 	struct mesi_outcome o;
 
-	/* The fast path: a line already held in a sufficient state. */
-	if (mesi_hit_unchanged(old, cpu, write))
+	/* The fast path, inlined: a line held in a sufficient state. */
+	if (mesi_hit_unchanged(__atomic_load_n(&dir[line], __ATOMIC_RELAXED), cpu, write))
 		return;
-	do {
-		mesi_access(old, cpu, write, &o);
-	} while (o.next != old && !__atomic_compare_exchange_n(w, &old, o.next, 0,
-				   __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	mesi_apply(&dir[line], cpu, write, &o);
 	if (o.event == MESI_HIT)
 		return;
 	account(counts[cpu], &o);
