@@ -212,14 +212,29 @@ static void c2c_record(uint64_t line, unsigned cpu, enum mesi_event e, unsigned 
 static void account(struct coh_cpu *c, const struct mesi_outcome *o)
 {
 	switch (o->event) {
-	case MESI_RD_MEMORY: c->rd_miss_memory++; break;
-	case MESI_RD_CLEAN: c->rd_miss_clean++; break;
-	case MESI_RD_HITM: c->rd_hitm++; break;
-	case MESI_WR_MEMORY: c->wr_miss_memory++; break;
-	case MESI_WR_CLEAN: c->wr_miss_clean++; break;
-	case MESI_WR_HITM: c->wr_hitm++; break;
-	case MESI_UPGRADE: c->upgrades++; break;
-	default: return;
+	case MESI_RD_MEMORY:
+		c->rd_miss_memory++;
+		break;
+	case MESI_RD_CLEAN:
+		c->rd_miss_clean++;
+		break;
+	case MESI_RD_HITM:
+		c->rd_hitm++;
+		break;
+	case MESI_WR_MEMORY:
+		c->wr_miss_memory++;
+		break;
+	case MESI_WR_CLEAN:
+		c->wr_miss_clean++;
+		break;
+	case MESI_WR_HITM:
+		c->wr_hitm++;
+		break;
+	case MESI_UPGRADE:
+		c->upgrades++;
+		break;
+	default:
+		return;
 	}
 	c->stall_ns += mesi_cost(o->event);
 	if (o->from >= 0) {
@@ -433,10 +448,19 @@ static uint64_t parse_size(const char *s)
 	unsigned long long v = strtoull(s, &end, 0);
 
 	switch (*end) {
-	case 'G': case 'g': v <<= 10; /* fall through */
-	case 'M': case 'm': v <<= 10; /* fall through */
-	case 'K': case 'k': v <<= 10; end++; break;
-	default: break;
+	case 'G':
+	case 'g':
+		v <<= 10;
+		/* fall through */
+	case 'M':
+	case 'm':
+		v <<= 10;
+		/* fall through */
+	case 'K':
+	case 'k':
+		v <<= 10;
+		end++;
+		break;
 	}
 	return *end ? 0 : v;
 }
