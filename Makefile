@@ -54,7 +54,31 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wundef -I. \
 HOST_LIB := $(filter-out lib/string.c,$(wildcard lib/*.c))
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 
-.PHONY: all iso run test test-build clean deps help format debug gdb bench
+# The coherence model (docs/coherence-model.md): a QEMU TCG plugin, built
+# with the host compiler against the plugin API of the installed QEMU
+# (version 1 before QEMU 9, 2 from 9.0).  COHERENCE=1 runs `make run`,
+# `make debug` and `make bench` under it (tools/qemu_run.py); `make c2c`
+# then reports which cache lines moved between vCPUs in the last run.
+COHERENCE ?= 0
+export COHERENCE
+QEMU_MAJOR := $(shell qemu-system-x86_64 --version 2>/dev/null | \
+	sed -n 's/^QEMU emulator version \([0-9]*\)\..*/\1/p')
+COH_PLUGIN_API := $(shell test "0$(QEMU_MAJOR)" -ge 9 && echo 2 || echo 1)
+PLUGIN_CFLAGS := -std=gnu11 -O2 -g -fPIC -shared -fvisibility=hidden \
+	-Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wundef -I. \
+	-DCOH_PLUGIN_API=$(COH_PLUGIN_API)
+COH_SRC := $(wildcard tools/coherence/*.c) lib/mesi.c
+COH_INPUTS := $(if $(filter 1,$(COHERENCE)),$(BUILD)/coherence.so)
+
+$(BUILD)/coherence.so: $(COH_SRC) $(wildcard tools/coherence/*.h) lib/mesi.h lib/coherence.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $@ (QEMU plugin API $(COH_PLUGIN_API))")
+	$(Q)$(HOSTCC) $(PLUGIN_CFLAGS) $(COH_SRC) -o $@
+
+c2c:
+	@tools/c2c $(BUILD)/c2c.json
+
+.PHONY: all iso run test test-build clean deps help format debug gdb bench c2c
 all: iso
 
 help:
@@ -62,6 +86,7 @@ help:
 	@echo "make test     host unit tests and guest test suites"
 	@echo "make debug    like run, but QEMU waits paused for gdb (DEBUG=1: kernel built -Og)"
 	@echo "make gdb      in a second terminal: gdb attached to 'make debug' (docs/debugging.md)"
+	@echo "make c2c      after a COHERENCE=1 run: the cache lines that moved most (tools/c2c)"
 	@echo "make bench    figures beside docs/performance.md: $(BUILD)/bench/report.md"
 	@echo "make iso      build $(BUILD)/baton.iso"
 	@echo "make clean    remove $(BUILD)/"
@@ -138,7 +163,7 @@ deps:
 	@tools/install-deps
 
 run: deps
-	@$(MAKE) --no-print-directory $(ISO_INPUTS)
+	@$(MAKE) --no-print-directory $(ISO_INPUTS) $(COH_INPUTS)
 	@if [ -n "$$RUN" ]; then \
 		tools/mkiso $(BUILD)/run.iso "run=$$RUN" && iso=$(BUILD)/run.iso; \
 	else \
@@ -158,7 +183,7 @@ test: deps
 	@$(MAKE) --no-print-directory test-build
 	@tools/runtests
 
-test-build: $(ISO_INPUTS) $(HOST_TESTS)
+test-build: $(ISO_INPUTS) $(HOST_TESTS) $(BUILD)/coherence.so
 
 # Applies .clang-format to the C sources (the style of the existing code); review the diff.
 format:
@@ -174,7 +199,7 @@ clean:
 # $(BUILD)/gdb-port; `make gdb`, in a second terminal, attaches to it
 # (GDBPORT=N: to that port instead, for both).
 debug: deps
-	@$(MAKE) --no-print-directory $(if $(Q),-s) $(ISO_INPUTS)
+	@$(MAKE) --no-print-directory $(if $(Q),-s) $(ISO_INPUTS) $(COH_INPUTS)
 	@if [ -n "$$RUN" ]; then \
 		tools/mkiso $(BUILD)/run.iso "run=$$RUN" || exit 1; iso=$(BUILD)/run.iso; \
 	else \
@@ -194,5 +219,5 @@ gdb: deps
 # references in tools/hostref/, and writes $(BUILD)/bench/report.md,
 # results.json and the plots.  About a minute.
 bench: deps
-	@$(MAKE) --no-print-directory $(ISO_INPUTS)
+	@$(MAKE) --no-print-directory $(ISO_INPUTS) $(BUILD)/coherence.so
 	@BUILD=$(BUILD) python3 tools/bench.py

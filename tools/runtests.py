@@ -87,16 +87,78 @@ def make_initrd_without(data, drop, path):
             if m.name.lstrip("./") != drop:
                 out.addfile(m, src.extractfile(m) if m.isfile() else None)
 
+# The coherence model's rules (lib/coherence.h COH_COST_*, linker.ld).
+COH_COSTS = {"rd_miss_memory": 100, "wr_miss_memory": 100, "rd_miss_clean": 20,
+             "wr_miss_clean": 20, "rd_hitm": 40, "wr_hitm": 40, "upgrades": 20}
+KERNEL_VMA = 0xFFFFFFFF80000000
+
+
+def coherence_problems(d, smp):
+    """What is inconsistent in a coherence run's c2c data: every miss
+    served by a peer names exactly one supplier, no vCPU supplies or
+    invalidates itself, stall_ns is the sum of the costs, the per-line
+    records add up to the per-vCPU counts, and kernel-image lines sit at
+    their physical addresses.  vCPUs may still be counting while QEMU
+    writes the file at exit, so sums across fields allow one event per
+    vCPU of slack."""
+    bad = []
+    if d["ncpus"] != smp:
+        bad.append(f"ncpus {d['ncpus']}, expected {smp}")
+    peer_total = 0
+    for c in d["cpus"]:
+        i = c["cpu"]
+        peer = c["rd_miss_clean"] + c["rd_hitm"] + c["wr_miss_clean"] + c["wr_hitm"]
+        peer_total += peer + c["upgrades"]
+        stall = sum(c[k] * v for k, v in COH_COSTS.items())
+        checks = [(c["loads"] > 0 and c["stores"] > 0, "no loads or stores counted"),
+                  (abs(sum(c["lines_from"]) - peer) <= 1, "lines_from does not add up to the "
+                   "misses served by peers"),
+                  (abs(sum(c["modified_from"]) - c["rd_hitm"] - c["wr_hitm"]) <= 1,
+                   "modified_from does not add up to the HITMs"),
+                  (c["lines_from"][i] == 0 and c["inval_to"][i] == 0, "supplies or "
+                   "invalidates itself"),
+                  (abs(c["stall_ns"] - stall) <= 100, f"stall_ns {c['stall_ns']}, the costs "
+                   f"add up to {stall}")]
+        bad += [f"cpu {i}: {why}" for ok, why in checks if not ok]
+    per_line = sum(l[k] for l in d["lines"] for k in ("rd_miss_clean", "rd_hitm",
+                                                     "wr_miss_clean", "wr_hitm", "upgrades"))
+    if abs(per_line + d["dropped_events"] - peer_total) > len(d["cpus"]):
+        bad.append(f"per-line records hold {per_line} + {d['dropped_events']} dropped "
+                   f"transfers, the vCPUs counted {peer_total}")
+    moved = [l for l in d["lines"] if l["vaddr"] >= KERNEL_VMA and
+             l["vaddr"] - KERNEL_VMA != l["paddr"]]
+    if moved:
+        bad.append(f"{len(moved)} kernel-image lines not at vaddr - KERNEL_VMA "
+                   f"(first: paddr {moved[0]['paddr']:#x})")
+    return bad
+
+
+def coherence_check(run, path, smp):
+    """One result for the coherence model's own output of a run."""
+    import json
+    name = f"{run}/coherence-model"
+    try:
+        with open(path) as f:
+            bad = coherence_problems(json.load(f), smp)
+    except (OSError, ValueError, KeyError) as e:
+        bad = [f"no usable {path}: {e}"]
+    return Result(name, not bad, "; ".join(bad))
+
+
 class GuestRun:
     """One boot.  expect: 'pass' (every planned test passes), or the name
     of a failure the harness must detect: 'fail', 'panic', 'hang'."""
 
     def __init__(self, name, cmdline, smp=2, mem="128M", timeout=60, expect="pass",
-                 stdin=b"", must_print=(), initrd="normal", tests=None, expect_status=0):
+                 stdin=b"", must_print=(), initrd="normal", tests=None, expect_status=0,
+                 coherence=False):
         self.name, self.cmdline, self.smp, self.mem = name, cmdline, smp, mem
         self.timeout, self.expect, self.stdin = timeout, expect, stdin
         self.must_print, self.initrd, self.tests = must_print, initrd, tests
         self.expect_status = expect_status
+        # Under the coherence model (docs/coherence-model.md): its files
+        # are build/test/NAME.coh and NAME.c2c.json (for tools/c2c).
+        self.coherence = coherence
 
     def iso(self):
         """Builds this run's ISO; a damaged or missing initrd when asked."""
@@ -131,7 +193,9 @@ class GuestRun:
             return [Result(self.name, False, f"runner error: {e}")]
 
     def boot(self):
-        args = qemu_run.qemu_args(self.iso(), self.smp, self.mem, "0", False, build=BUILD)
+        args = qemu_run.qemu_args(self.iso(), self.smp, self.mem, "0", False, build=BUILD,
+                                  coherence=self.coherence,
+                                  coh_stem=os.path.join(OUT, self.name))
         status, out = qemu_run.run_piped(args, self.stdin, None, self.timeout)
         text = out.decode("utf-8", "replace")
         with open(os.path.join(OUT, self.name + ".log"), "w") as f:
@@ -149,6 +213,13 @@ class GuestRun:
         return None
 
     def judge(self, status, text):
+        out = self.judge_tap(status, text)
+        if self.coherence and self.expect == "pass":
+            out.append(coherence_check(self.name, os.path.join(OUT, self.name + ".c2c.json"),
+                                       self.smp))
+        return out
+
+    def judge_tap(self, status, text):
         planned, results = parse_tap(text)
         crash = self.crash_reason(status, text)
         log = os.path.join(OUT, self.name + ".log")
