@@ -60,6 +60,9 @@
 /* Sandbox (docs/browser-demo.md). */
 #define SYS_sandbox	42	/* int64_t sandbox(uint64_t allow): narrow to allow & current */
 
-#define NSYSCALL	43	/* one more than the highest number */
+/* Tests only (docs/reliability.md).  43 is kept for SYS_kcheck. */
+#define SYS_failinject	44	/* int64_t failinject(const struct failinject_set *fs): failures injected under the old setting */
+
+#define NSYSCALL	45	/* one more than the highest number */
 
 #endif
