@@ -32,7 +32,7 @@
 #define SHM_BYTES	(3 * 4096)
 #define HEAP_GROW	(5 * 4096)
 #define RANDOM_ONE_IN	100
-#define DEADLINE_MS	60000	/* then ipctest under random injection is killed */
+#define DEADLINE_MS	20000	/* then ipctest under random injection is killed */
 #define NRANDOM		3	/* random runs that get past exec */
 #define MAX_SEEDS	20
 #define EXEC_FAILED	126
