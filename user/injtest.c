@@ -45,6 +45,7 @@ struct fix {
 	long r;			/* the call's result */
 	long injected;		/* failures injected during the call */
 	void *brk0;		/* sbrk(0) before the call */
+	void *map;		/* a shared mapping the setup made */
 	int expect_status;	/* what the helper child must exit with */
 };
 
@@ -515,13 +516,13 @@ static void make_shm_and_box(struct fix *f)
 	f->h = shm_create(SHM_BYTES, 0);
 	f->h2 = mbox_create(4, 0);
 	f->h2_ours = true;
-	f->brk0 = shm_map(f->h, PROT_READ | PROT_WRITE);
-	CHECK(ptr_error(f->brk0) == 0);
+	f->map = shm_map(f->h, PROT_READ | PROT_WRITE);
+	CHECK(ptr_error(f->map) == 0);
 }
 
 static void unmap_and_close(struct fix *f)
 {
-	CHECK_EQ(shm_unmap(f->brk0), 0);
+	CHECK_EQ(shm_unmap(f->map), 0);
 	close_two(f);
 }
 
