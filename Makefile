@@ -31,7 +31,7 @@ CFLAGS := -std=gnu11 -ffreestanding -fno-builtin -nostdlib \
 	-Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wundef \
 	-I. -I$(BUILD) -Iarch/$(ARCH)/include -MMD -MP
 ifeq ($(DEBUG),1)
-CFLAGS += -Og
+CFLAGS += -Og -DLOCKCHECK_DEFAULT=1
 else
 CFLAGS += -O2
 endif

@@ -17,6 +17,7 @@
 #include "kernel/pmm.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
+#include "kernel/spinlock.h"
 #include "kernel/symbols.h"
 #include "kernel/vm.h"
 #include "lib/cmdline.h"
@@ -40,6 +41,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	printk("baton: booting\n");
 	arch_cpu_init(0);		/* GDT, TSS, IDT: exceptions are reported */
 	bi = bootinfo_parse(magic, info_pa);	/* memory map, modules, cmdline */
+	lockcheck_init(bi->cmdline);	/* lock-order checker, if asked (`lockcheck`) */
 	pmm_init(bi->avail, bi->navail, bi->reserved, bi->nreserved);	/* frames */
 	vm_init(pmm_phys_top());	/* kernel page table with the full direct map */
 	sym_init(bi->symbols, bi->symbols_len);	/* names in panic reports */

@@ -683,19 +683,38 @@ static int mbox_recv(struct mbox *m, struct recv *r)
 
 /* ---- kernel posts, default mailboxes, exit ---- */
 
-/* A message from the kernel itself (child-exit events), charged to acct:
- * it never blocks, and is dropped when nobody can receive it, the mailbox
- * is full or acct is over its queued-bytes quota. */
-static void mbox_post(struct mbox *m, int sender, const void *data, uint32_t len,
-		      struct ipc_account *acct)
+/*
+ * Child-exit events.  Every process reserves its event message when it is
+ * created (mbox_reserve_exit), so exit never allocates: an event is lost
+ * only by the rules in docs/ipc.md (nobody holds the mailbox, it is full,
+ * or the parent's queued-bytes quota is spent), never because memory ran
+ * out.
+ */
+bool mbox_reserve_exit(struct proc *p)
 {
-	struct msg *g;
 	int err;
 
-	if (!(g = msg_new(acct, len, &err)))
+	p->exit_event = msg_new(0, sizeof(struct wait_info), &err);
+	return p->exit_event != 0;
+}
+
+void mbox_unreserve_exit(struct proc *p)
+{
+	if (p->exit_event)
+		msg_free(p->exit_event);
+	p->exit_event = 0;
+}
+
+/* Queues kernel message g (charged to acct, or dropped) on m: never
+ * blocks; dropped when nobody can receive it or m is full. */
+static void mbox_post(struct mbox *m, struct msg *g, struct ipc_account *acct)
+{
+	if (!account_charge(&acct->queued, msg_charge(g->len), acct->max_queued)) {
+		msg_free(g);
 		return;
-	memcpy(g->data, data, len);
-	g->sender = sender;
+	}
+	account_get(acct);
+	g->acct = acct;
 	acquire(&m->lock);
 	if (m->receivers > 0 && has_room(m)) {
 		queue_push(&m->msgs, &g->node);
@@ -707,11 +726,13 @@ static void mbox_post(struct mbox *m, int sender, const void *data, uint32_t len
 		msg_free(g);
 }
 
-void mbox_post_exit(struct proc *parent, const struct wait_info *info)
+void mbox_post_exit(struct proc *parent, struct proc *child)
 {
+	struct msg *g = child->exit_event;
 	struct ipc_account *acct = 0;
 	struct mbox *m;
 
+	child->exit_event = 0;
 	acquire(&parent->lock);
 	m = parent->events;
 	if (m) {
@@ -720,9 +741,13 @@ void mbox_post_exit(struct proc *parent, const struct wait_info *info)
 		account_get(acct);
 	}
 	release(&parent->lock);
-	if (!m)
+	if (!m) {
+		msg_free(g);
 		return;
-	mbox_post(m, info->pid, info, sizeof(*info), acct);
+	}
+	memcpy(g->data, &child->exit, sizeof(child->exit));
+	g->sender = child->pid;
+	mbox_post(m, g, acct);
 	account_put(acct);
 	kobj_put(&m->obj);
 }

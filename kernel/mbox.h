@@ -32,9 +32,14 @@ struct mbox *mbox_new(int capacity, bool open_senders);
 void mbox_destroy(struct mbox *m);
 void mbox_rights_changed(struct mbox *m, uint32_t rights, int delta);
 void mbox_info(struct mbox *m, struct handle_info *info);
-/* Tells a parent's event mailbox that child c ended (proc_exit): a
- * message charged to the parent, dropped when the mailbox is full. */
-void mbox_post_exit(struct proc *parent, const struct wait_info *info);
+/* Reserves p's child-exit event at creation (false: out of memory), and
+ * frees it if it was never posted. */
+bool mbox_reserve_exit(struct proc *p);
+void mbox_unreserve_exit(struct proc *p);
+/* Tells parent's event mailbox that child ended (proc_exit), with the
+ * child's reserved message: charged to the parent, dropped when the
+ * mailbox is full or the quota spent. */
+void mbox_post_exit(struct proc *parent, struct proc *child);
 /* Releases a process's default and event mailboxes (exit); none is made
  * for it afterwards. */
 void mbox_exit(struct proc *p);

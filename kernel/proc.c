@@ -60,6 +60,7 @@ static void reset(struct proc *p)
 	memset(p->handles, 0, sizeof(p->handles));
 	memset(p->maps, 0, sizeof(p->maps));
 	p->inbox = p->events = 0;
+	p->exit_event = 0;
 	p->ipc_closed = false;
 	p->max_handles = QUOTA_HANDLES;
 	p->acct = 0;
@@ -99,9 +100,12 @@ struct proc *proc_alloc(void)
 			return 0;
 		}
 		reset(p);
-		if (!(p->acct = account_new(QUOTA_QUEUED, QUOTA_SHM_PAGES))) {
-			pmm_free(stack);
-			pmm_free(stack + PAGE_SIZE);
+		if (!(p->acct = account_new(QUOTA_QUEUED, QUOTA_SHM_PAGES)) ||
+		    !mbox_reserve_exit(p)) {
+			account_put(p->acct);
+			p->acct = 0;
+			for (int i = 0; i < PROC_KSTACK_PAGES; i++)
+				pmm_free(stack + i * PAGE_SIZE);
 			release(&p->lock);
 			return 0;
 		}
@@ -124,6 +128,7 @@ void proc_free(struct proc *p)
 	 * ran has none yet but its account. */
 	account_put(p->acct);
 	p->acct = 0;
+	mbox_unreserve_exit(p);
 	if (p->pagetable) {
 		vm_free_user(p->pagetable);
 		vm_destroy(p->pagetable);
@@ -231,7 +236,7 @@ void proc_exit(int how, int status)
 	acquire(&wait_lock);
 	reparent(p);
 	if (p->parent) {
-		mbox_post_exit(p->parent, &p->exit);	/* proc_events */
+		mbox_post_exit(p->parent, p);	/* proc_events */
 		wakeup(p->parent);
 	}
 	acquire(&p->lock);

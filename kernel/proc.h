@@ -38,6 +38,7 @@
 enum procstate { P_UNUSED, P_EMBRYO, P_RUNNABLE, P_RUNNING, P_SLEEPING, P_ZOMBIE };
 
 struct trapframe;
+struct msg;
 
 struct proc {
 	struct spinlock lock;
@@ -72,6 +73,7 @@ struct proc {
 
 	/* Private to the process (or its creator before it runs): */
 	struct pagetable *pagetable;	/* NULL for a kernel thread */
+	struct msg *exit_event;		/* reserved at creation: exit never allocates (mbox.c) */
 	uint8_t *kstack;		/* bottom of the kernel stack */
 	uint64_t context;		/* saved kernel stack pointer (swtch) */
 	struct trapframe *tf;		/* user registers, top of kstack */

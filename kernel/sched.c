@@ -223,11 +223,13 @@ void yield(void)
  * changes the condition under lk, so a waker that runs after we let go
  * of lk sees us SLEEPING (wakeup's unlocked look is enough to find us),
  * and its p->lock waits until sched() has switched away: no lost wake-up.
+ * lk must be the only spinlock held (the lock checker names any other).
  */
 void sleep(const void *chan, struct spinlock *lk)
 {
 	struct proc *p = myproc();
 
+	lockcheck_sleep(lk);
 	if (lk != &p->lock)
 		acquire(&p->lock);
 	p->chan = chan;

@@ -76,6 +76,9 @@
 /* Sandbox (docs/browser-demo.md). */
 #define SYS_sandbox	42	/* SB_BASIC	int64_t sandbox(uint64_t allow & SB_ALL): narrow to allow & current */
 
-#define NSYSCALL	43	/* one more than the highest number */
+/* Tests only (docs/reliability.md).  43 is kept for SYS_kcheck. */
+#define SYS_failinject	44	/* SB_SYSTEM	int64_t failinject(const struct failinject_set *fs): failures injected under the old setting */
+
+#define NSYSCALL	45	/* one more than the highest number */
 
 #endif

@@ -223,6 +223,28 @@ struct msg_info {
 #define USER_STACK_PAGES 16			/* 64 KiB, a guard page below */
 #define USER_END	0x800000000000ull	/* first address above user space */
 
+/* ---- Allocation-failure injection (docs/reliability.md; tests only) ---- */
+
+#define FI_OFF		0	/* no injected failures */
+#define FI_NTH		1	/* the n-th counted allocation fails, once */
+#define FI_EVERY	2	/* every n-th counted allocation fails */
+#define FI_RANDOM	3	/* each fails with chance 1 in n (seeded) */
+
+#define FI_FRAMES	0x1	/* what: frame allocations (pmm_alloc, page_alloc) */
+#define FI_KMALLOC	0x2	/* what: kmalloc */
+#define FI_CHILDREN	0x4	/* scope: pid's descendants too */
+
+/* failinject(): counted allocations are those made while process pid
+ * (0: any, even the scheduler's) is the current one. */
+struct failinject_set {
+	uint32_t mode;		/* FI_OFF, FI_NTH, FI_EVERY, FI_RANDOM */
+	uint32_t flags;		/* FI_FRAMES | FI_KMALLOC, FI_CHILDREN */
+	uint64_t n;		/* the n of the mode (>= 1) */
+	uint64_t seed;		/* FI_RANDOM's generator seed */
+	int32_t pid;		/* scope */
+	uint32_t pad;
+};
+
 /* wait() for any child. */
 #define WAIT_ANY	(-1)
 

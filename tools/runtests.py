@@ -254,6 +254,7 @@ class GuestRun:
             ok = status == 1 and results and not results[0][0] and not crash
         elif self.expect == "panic":
             ok = crash is not None and crash.startswith("kernel panic") and not results
+            ok = ok and all(m in text for m in self.must_print)   # the report names the cause
         elif self.expect == "panic-once":
             reports = [l for l in text.splitlines()
                        if l.startswith("PANIC: ") and "kernel stopped" not in l]
@@ -356,6 +357,22 @@ def guest_runs():
                  must_print=("mailbox", "shared")),
         GuestRun("ipc-client-server", 'run="ipcclient"', smp=2, timeout=120,
                  must_print=("all answers right",)),
+    ]
+    # Allocation-failure injection and the lock checker (docs/reliability.md):
+    # injtest refuses each allocation of every IPC and process call in
+    # turn, then runs ipctest under random failures; the checker's own
+    # panics are harness self-tests, and the suites run with it on.
+    for smp in (1, 4):
+        runs.append(GuestRun(f"inject-smp{smp}", 'run="injtest"' + (" lockcheck" if smp > 1 else ""),
+                             smp=smp, tests=True, timeout=900))
+    runs += [
+        GuestRun("lockcheck-guest-smp4", "test lockcheck expect_cpus=4", smp=4, tests=True),
+        GuestRun("lockcheck-user-smp2", 'run="utest" lockcheck', smp=2, tests=True, timeout=120),
+        GuestRun("lockcheck-ipc-smp4", 'run="ipctest" lockcheck', smp=4, tests=True, timeout=300),
+        GuestRun("lockcheck-order-cycle", "test=lockcheck/order_cycle lockcheck", expect="panic",
+                 tests=True, must_print=("lock order cycle", "'test lock A'", "'test lock B'")),
+        GuestRun("lockcheck-sleep-holding", "test=lockcheck/sleep_holding lockcheck",
+                 expect="panic", tests=True, must_print=("sleeps holding spinlock 'test held lock'",)),
     ]
     runs += browser_runs()
     runs += [

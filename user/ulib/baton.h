@@ -58,6 +58,7 @@ long sys_poweroff(long status);
 long sys_ncpu(void);
 long sys_memstat(struct memstat *st);
 long sys_sandbox(unsigned long allow);
+long sys_failinject(const struct failinject_set *fs);
 
 /* Any call number with six arguments (user/ulib/syscall6.S), for tests. */
 long syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
@@ -128,6 +129,10 @@ int setfg(int pid);
 int ps(struct proc_info *buf, int max);
 /* Physical memory and kernel heap counters. */
 int memstat(struct memstat *st);
+/* Tests only: makes chosen kernel allocations fail (FI_* and struct
+ * failinject_set in lib/uapi.h; docs/reliability.md).  Returns how many
+ * failures the setting it replaces injected, or -EINVAL. */
+int64_t failinject(const struct failinject_set *fs);
 /* Turns the machine off; QEMU exits with status.  Returns only on failure. */
 int poweroff(int status);
 
