@@ -78,7 +78,7 @@ $(BUILD)/coherence.so: $(COH_SRC) $(wildcard tools/coherence/*.h) lib/mesi.h lib
 c2c:
 	@tools/c2c $(BUILD)/c2c.json
 
-.PHONY: all iso run test test-build clean deps help format debug gdb bench c2c
+.PHONY: all iso run run-inputs test test-build clean deps help format debug gdb bench c2c
 all: iso
 
 help:
@@ -162,8 +162,11 @@ iso: deps
 deps:
 	@tools/install-deps
 
+# What booting needs built (tools/run uses it too).
+run-inputs: $(ISO_INPUTS) $(COH_INPUTS)
+
 run: deps
-	@$(MAKE) --no-print-directory $(ISO_INPUTS) $(COH_INPUTS)
+	@$(MAKE) --no-print-directory run-inputs
 	@if [ -n "$$RUN" ]; then \
 		tools/mkiso $(BUILD)/run.iso "run=$$RUN" && iso=$(BUILD)/run.iso; \
 	else \

@@ -49,6 +49,10 @@ void cpu_relax(void);
  * (tools/qemu-run maps it back from isa-debug-exit's (v << 1) | 1). */
 void arch_poweroff(int status) __attribute__((noreturn));
 
+/* What runs the kernel, for the boot line: "QEMU TCG (software
+ * emulation)", "KVM", "hardware", ... */
+const char *arch_machine_name(void);
+
 /* Timestamp counter (cycles, or instructions under -icount). */
 uint64_t arch_cycles(void);
 

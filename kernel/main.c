@@ -52,8 +52,8 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	intr_enable();
 	arch_start_cpus();		/* the other cores, each into cpu_main() */
 
-	printk("baton: %lu MiB free, %d cpus online\n",
-	       pmm_free_frames() * PAGE_SIZE >> 20, ncpu);
+	printk("baton: %lu MiB free, %d cpus online (%s)\n",
+	       pmm_free_frames() * PAGE_SIZE >> 20, ncpu, arch_machine_name());
 
 	start_first_process(bi->cmdline);	/* tests, init, or the monitor */
 	scheduler();			/* this CPU now runs processes */

@@ -17,6 +17,12 @@ import threading
 
 TIMEOUT = 124
 NO_POWEROFF = 125
+KVM_UNUSABLE = 2
+
+# A run whose input is not a terminal (a pipe, a script, CI) ends after
+# this many seconds unless TIMEOUT says otherwise: a piped script that
+# never powers off would otherwise wait for input for ever.
+PIPED_TIMEOUT = 600
 
 # Printed by the kernel once serial input is enabled (kernel/main.c).
 READY = re.compile(rb"baton: \d+ MiB free")
@@ -173,8 +179,16 @@ def main(argv):
     env = os.environ
     timeout = float(env["TIMEOUT"]) if env.get("TIMEOUT") else None
     interactive = sys.stdin is not None and sys.stdin.isatty()
+    if timeout is None and not interactive:
+        timeout = PIPED_TIMEOUT
+    build = env.get("BUILD", "build")
+    if env.get("KVM") == "1" and not kvm_usable(build):
+        print("qemu-run: KVM=1, but KVM does not work here (/dev/kvm is missing, not "
+              "accessible, or fails to start a guest); use KVM=auto or KVM=0 (QEMU's "
+              "software emulation, TCG)", file=sys.stderr)
+        return KVM_UNUSABLE
     args = qemu_args(argv[1], env.get("SMP") or "4", env.get("MEM") or "256M",
-                     env.get("KVM") or "auto", interactive, argv[2:], env.get("BUILD", "build"),
+                     env.get("KVM") or "auto", interactive, argv[2:], build,
                      coherence=env.get("COHERENCE") == "1")
     if interactive:
         try:
@@ -186,7 +200,8 @@ def main(argv):
         piped = sys.stdin.buffer.read() if sys.stdin is not None else b""
         status, _ = run_piped(args, piped, sys.stdout.buffer, timeout)
     if status == TIMEOUT:
-        print(f"qemu-run: QEMU killed after {timeout:g}s (timeout)", file=sys.stderr)
+        print(f"qemu-run: no power-off within {timeout:g} s: QEMU stopped (TIMEOUT=seconds "
+              f"changes the limit; a piped script should end with 'poweroff')", file=sys.stderr)
     elif status == NO_POWEROFF:
         print("qemu-run: QEMU stopped without a power-off (triple fault, reset or QEMU error)",
               file=sys.stderr)
