@@ -7,6 +7,7 @@
 
 #include "kernel/arch.h"
 #include "kernel/cpu.h"
+#include "kernel/initrd.h"
 #include "kernel/kmalloc.h"
 #include "kernel/mbox.h"
 #include "kernel/panic.h"
@@ -14,7 +15,9 @@
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
+#include "lib/elfsym.h"
 #include "lib/errno.h"
+#include "lib/fmt.h"
 #include "lib/string.h"
 
 #define STACK_CANARY 0x5ca1ab1e0ddba11ull
@@ -246,12 +249,27 @@ void proc_exit(int how, int status)
 	panic("proc_exit: zombie pid %d was scheduled again", p->pid);
 }
 
+/* "main+0x12" for an address in the program p runs, from the symbol
+ * table of its file in the initrd (programs keep theirs), or "". */
+static void user_symbol(struct proc *p, uint64_t addr, char *buf, size_t cap)
+{
+	struct elf_symbol s;
+	const void *file;
+	size_t size;
+
+	buf[0] = 0;
+	if (initrd_find(p->name, &file, &size) == 0 && elf_symbolize(file, size, addr, &s) == 0)
+		fmt_snprintf(buf, cap, " in %.*s+0x%lx", (int)s.name_len, s.name, s.offset);
+}
+
 void proc_fault(int fault, uint64_t rip, uint64_t addr, const char *what)
 {
 	struct proc *p = myproc();
+	char where[64];
 
-	printk("pid %d (%s): %s at rip %lx, address %lx: killed\n", p->pid, p->name, what, rip,
-	       addr);
+	user_symbol(p, rip, where, sizeof(where));
+	printk("pid %d (%s): %s%s at rip %lx, address %lx: killed\n", p->pid, p->name, what,
+	       where, rip, addr);
 	p->exit.fault = fault;
 	p->exit.rip = rip;
 	p->exit.addr = addr;

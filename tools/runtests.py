@@ -383,6 +383,12 @@ def guest_runs():
                  must_print=("MiB free, 4 cpus online", "frames free", "apic  ticks")),
         GuestRun("run-fault", 'run="fault null"', smp=1, expect_status=100 + 1,
                  must_print=("page fault",)),
+        # Fault lines that name the cause and the place (docs/processes.md).
+        GuestRun("shell-faults-explain", "", smp=1,
+                 stdin=b"fault stack\nfault readonly\nfault null\necho alive\npoweroff\n",
+                 must_print=("stack overflow (page fault: write to the guard page",
+                             "in recurse", "write to a read-only page in fault_readonly+0x",
+                             "write to an unmapped page in fault_null+0x", "alive")),
         GuestRun("selftest-fail", "test=selftest/fail", expect="fail", tests=True),
         GuestRun("selftest-exception", "test=selftest/exception", expect="panic", tests=True),
         GuestRun("selftest-hang", "test=selftest/hang", expect="hang", timeout=8, tests=True),
