@@ -81,6 +81,16 @@ PRELUDE = textwrap.dedent('''\
         sig = gdb.SIGTRAMP_FRAME
         return " / ".join((f.name() or hex(f.pc())) + ("[sig]" if f.type() == sig else "")
                           for f in fs)
+    def resume():
+        """continue; a stop at the very place we resumed from is resumed
+        again.  When the CPU takes an interrupt before it executes the
+        instruction under a breakpoint, the return to user mode lands on
+        that instruction and QEMU's gdb breakpoints hit a second time."""
+        start = pc()
+        for _ in range(5):
+            gdb.execute("continue")
+            if pc() != start:
+                return
     def run_out(cmd):
         out = gdb.execute(cmd, to_string=True)
         print(out, end="")
@@ -100,13 +110,17 @@ PRELUDE = textwrap.dedent('''\
 
 SYSCALL_ARG = '''\
 baton-break uhelper main
-continue
+python
+resume()
+end
 python
 check("break-in-main", fname() == "main" and ring() == 3 and comm() == "uhelper",
       f"stopped in {fname()} of {comm()}, ring {ring()}")
 end
 baton-break uhelper sys_exit
-continue
+python
+resume()
+end
 python
 for _ in range(8):
     if insn() == "syscall":
@@ -126,7 +140,9 @@ check("bt-at-entry-shows-caller", len(fs) >= 2 and fs[0].type() == gdb.SIGTRAMP_
       and fs[1].pc() < USER_TOP and fs[1].name() == "sys_exit", describe(fs))
 kbreak("sys_exit")
 end
-continue
+python
+resume()
+end
 python
 check("reached-kernel-sys_exit", pc() == kaddr("sys_exit") and comm() == "uhelper",
       f"in {fname()} at {pc():#x} for {comm()}")
@@ -150,13 +166,17 @@ kill
 
 SYSCALL_RETURN = '''\
 baton-break uhelper main
-continue
+python
+resume()
+end
 python
 check("break-in-main", fname() == "main" and comm() == "uhelper",
       f"stopped in {fname()} of {comm()}")
 kbreak("sys_getppid")
 end
-continue
+python
+resume()
+end
 python
 check("reached-kernel-sys_getppid", pc() == kaddr("sys_getppid") and comm() == "uhelper",
       f"in {fname()} at {pc():#x} for {comm()}")
