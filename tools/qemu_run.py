@@ -60,6 +60,18 @@ def qemu_args(iso, smp="4", mem="256M", kvm="auto", interactive=False, extra=(),
             + ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"] + list(extra))
 
 
+def coherence_args(build, region, plugin=True):
+    """QEMU arguments for the coherence model (docs/cache-lab.md): an
+    ivshmem-plain device whose BAR 2 is the file `region` (1 MiB, shared
+    with the plugin, laid out by lib/coherence.h) and, unless plugin is
+    False (a test that writes the file itself), the plugin that fills it."""
+    args = ["-object", f"memory-backend-file,id=coh,share=on,mem-path={region},size=1M",
+            "-device", "ivshmem-plain,memdev=coh"]
+    if plugin:
+        args += ["-plugin", f"{build}/coherence.so,region={region}"]
+    return args
+
+
 def decode_status(rc):
     if rc % 2 == 1:
         return (rc - 1) // 2

@@ -24,6 +24,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cohfake  # noqa: E402
 import gdbtest  # noqa: E402
 import qemu_run  # noqa: E402
 
@@ -92,8 +93,10 @@ class GuestRun:
     of a failure the harness must detect: 'fail', 'panic', 'hang'."""
 
     def __init__(self, name, cmdline, smp=2, mem="128M", timeout=60, expect="pass",
-                 stdin=b"", must_print=(), initrd="normal", tests=None, expect_status=0):
+                 stdin=b"", must_print=(), initrd="normal", tests=None, expect_status=0,
+                 coherence=False):
         self.name, self.cmdline, self.smp, self.mem = name, cmdline, smp, mem
+        self.coherence = coherence      # True: the model; "fake": tools/cohfake.py
         self.timeout, self.expect, self.stdin = timeout, expect, stdin
         self.must_print, self.initrd, self.tests = must_print, initrd, tests
         self.expect_status = expect_status
@@ -131,12 +134,27 @@ class GuestRun:
             return [Result(self.name, False, f"runner error: {e}")]
 
     def boot(self):
-        args = qemu_run.qemu_args(self.iso(), self.smp, self.mem, "0", False, build=BUILD)
+        extra = []
+        region = os.path.join(OUT, self.name + ".coh")
+        if self.coherence == "fake":
+            cohfake.write_region(region, self.smp, 0)
+        if self.coherence:
+            extra = qemu_run.coherence_args(BUILD, region, self.coherence != "fake")
+        args = qemu_run.qemu_args(self.iso(), self.smp, self.mem, "0", False, extra, BUILD)
         status, out = qemu_run.run_piped(args, self.stdin, None, self.timeout)
         text = out.decode("utf-8", "replace")
         with open(os.path.join(OUT, self.name + ".log"), "w") as f:
             f.write(text)
-        return self.judge(status, text)
+        results = self.judge(status, text)
+        if self.coherence == "fake":
+            results.append(self.judge_coh_guest(region))
+        return results
+
+    def judge_coh_guest(self, region):
+        """The guest named what ran on each CPU in its coh_guest entry."""
+        entries = cohfake.guest_entries(region, self.smp)
+        ok = all(pid > 0 and name for pid, name in entries)
+        return Result(f"{self.name}/coh_guest", ok, "" if ok else f"coh_guest entries {entries}")
 
     def crash_reason(self, status, text):
         if status == qemu_run.TIMEOUT:
@@ -262,6 +280,12 @@ def guest_runs():
     for smp in (1, 2, 4):
         runs.append(GuestRun(f"counters-smp{smp}", 'run="countertest"', smp=smp, tests=True,
                              timeout=120))
+    # The coherence model (docs/cache-lab.md): the channel alone, with
+    # tools/cohfake.py in the plugin's place, then counts from the model.
+    runs.append(GuestRun("coh-fake-smp2", 'run="countertest coh_fake"', smp=2, tests=True,
+                         timeout=120, coherence="fake", must_print=("coherence: model on, 2 vcpus (",)))
+    runs.append(GuestRun("coh-off", 'run="countertest coh_na_without_model"', smp=2, tests=True,
+                         timeout=120, must_print=("coherence: no model",)))
     runs.append(GuestRun("cachebench-matrix", 'run="cachebench matrix"', smp=4, timeout=120,
                          must_print=("from\\to", "median of medians")))
     runs.append(GuestRun("sandbox-smp2", 'run="sbtest"', smp=2, tests=True, timeout=120))

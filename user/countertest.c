@@ -649,6 +649,72 @@ static void test_top_runs(void)
 	CHECK_EQ(seen, (1ull << ncpu()) - 1);
 }
 
+/* ---- The coherence model (COHERENCE=1; docs/cache-lab.md) ---- */
+
+/* Without the model every CPU says coh_valid 0, its coh counts are all
+ * zero, and the printers and top's JSON say n/a / null, never 0. */
+static void test_coh_na_without_model(void)
+{
+	char *argv[] = { "top", "-1", "--json", "--capture", "0", NULL };
+	static char text[8192];
+	char *out;
+
+	CHECK_EQ(counters_take(&s0), ncpu());
+	if (s0.cpu[0].coh_valid) {
+		skip_reason = "the coherence model is on";
+		return;
+	}
+	for (int c = 0; c < s0.ncpu; c++) {
+		const uint64_t *v = (const uint64_t *)&s0.cpu[c].coh;
+
+		CHECK_EQ(s0.cpu[c].coh_valid, 0);
+		for (size_t i = 0; i < sizeof(struct coh_cpu) / 8; i++)
+			CHECK_EQ(v[i], 0);
+	}
+	report_capture(text, sizeof(text), true);
+	coh_print(&s0);
+	report_capture(NULL, 0, false);
+	CHECK(contains(text, "n/a"));
+	if ((out = run_captured(argv)))
+		CHECK(contains(out, "\"coh_hitm_per_s\":null"));
+}
+
+/* Under tools/cohfake.py (the plugin's stand-in, fixed counts from a
+ * formula): every CPU's block carries its own page, field by field, and
+ * a helper runs on each CPU so that each names it in its coh_guest
+ * entry (the runner reads those back). */
+static void test_coh_fake(void)
+{
+	int n = ncpu();
+
+	CHECK_EQ(counters_take(&s0), n);
+	if (!s0.cpu[0].coh_valid || s0.cpu[0].coh.loads != 1000) {
+		skip_reason = "needs tools/cohfake.py in the plugin's place";
+		return;
+	}
+	for (int c = 0; c < n; c++) {
+		int pid = spawn_helper("getpid", 1, c, -1);
+
+		if (CHECK(pid > 0))
+			CHECK(reaped_ok(pid));
+	}
+	CHECK_EQ(counters_take(&s0), n);
+	for (int c = 0; c < s0.ncpu; c++) {
+		const struct coh_cpu *k = &s0.cpu[c].coh;
+		const uint64_t *v = (const uint64_t *)k;
+
+		CHECK_EQ(s0.cpu[c].coh_valid, 1);
+		for (int f = 0; f < 10; f++)	/* loads .. stall_ns */
+			if (!CHECK_EQ(v[f], 1000 * (c + 1) + f))
+				tap_say("# cpu %d field %d\n", c, f);
+		for (int j = 0; j < COH_MAX_CPUS; j++) {
+			CHECK_EQ(k->lines_from[j], 100 + 10 * c + j);
+			CHECK_EQ(k->modified_from[j], 200 + 10 * c + j);
+			CHECK_EQ(k->inval_to[j], 300 + 10 * c + j);
+		}
+	}
+}
+
 static const struct tap_test tests[] = {
 	{ "snapshot_per_cpu", test_snapshot_per_cpu },
 	{ "syscalls_on_core", test_syscalls_on_core },
@@ -658,6 +724,8 @@ static const struct tap_test tests[] = {
 	{ "pmu_unavailable", test_pmu_unavailable },
 	{ "cachebench_runs", test_cachebench_runs },
 	{ "top_runs", test_top_runs },
+	{ "coh_na_without_model", test_coh_na_without_model },
+	{ "coh_fake", test_coh_fake },
 };
 
 /* tap_run_tests, plus "# SKIP" for a test that set skip_reason. */
