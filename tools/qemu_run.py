@@ -44,7 +44,11 @@ def kvm_usable(build):
     return ok
 
 
-def qemu_args(iso, smp="4", mem="256M", kvm="auto", interactive=False, extra=(), build="build"):
+def qemu_args(iso, smp="4", mem="256M", kvm="auto", interactive=False, extra=(), build="build",
+              coherence=False, coh_stem=None):
+    """coherence: under the coherence model (TCG: plugins need it)."""
+    if coherence:
+        kvm = "0"
     if kvm == "auto":
         kvm = "1" if kvm_usable(build) else "0"
     accel = ["-enable-kvm", "-cpu", "host"] if kvm == "1" else ["-accel", "tcg", "-cpu", "max"]
@@ -57,19 +61,28 @@ def qemu_args(iso, smp="4", mem="256M", kvm="auto", interactive=False, extra=(),
         console = ["-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con"]
     return (["qemu-system-x86_64", "-cdrom", iso, "-boot", "d", "-smp", str(smp), "-m", mem]
             + accel + ["-display", "none", "-no-reboot"] + console
-            + ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"] + list(extra))
+            + ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+            + (coherence_args(build, mem, coh_stem) if coherence else []) + list(extra))
 
 
-def coherence_args(build, region, plugin=True):
-    """QEMU arguments for the coherence model (docs/cache-lab.md): an
-    ivshmem-plain device whose BAR 2 is the file `region` (1 MiB, shared
-    with the plugin, laid out by lib/coherence.h) and, unless plugin is
-    False (a test that writes the file itself), the plugin that fills it."""
-    args = ["-object", f"memory-backend-file,id=coh,share=on,mem-path={region},size=1M",
+def ivshmem_args(region):
+    """An ivshmem-plain device whose BAR 2 is the file `region` (1 MiB,
+    laid out by lib/coherence.h): how the coherence model's counts reach
+    the guest."""
+    return ["-object", f"memory-backend-file,id=coh,share=on,mem-path={region},size=1M",
             "-device", "ivshmem-plain,memdev=coh"]
-    if plugin:
-        args += ["-plugin", f"{build}/coherence.so,region={region}"]
-    return args
+
+
+def coherence_args(build, mem, stem=None):
+    """The coherence model (docs/cache-lab.md): a fresh region file and
+    the plugin build/coherence.so that fills it (ram=, shm=, out=)."""
+    region = (stem or os.path.join(build, "coherence")) + ".coh"
+    out = (stem or os.path.join(build, "c2c")) + ".c2c.json"
+    with open(region, "wb") as f:
+        f.truncate(1 << 20)
+    mem = str(mem) + ("M" if str(mem).isdigit() else "")
+    return ivshmem_args(region) + ["-plugin", f"{build}/coherence.so,ram={mem},shm={region},"
+                                   f"out={out}"]
 
 
 def decode_status(rc):

@@ -138,9 +138,10 @@ class GuestRun:
         region = os.path.join(OUT, self.name + ".coh")
         if self.coherence == "fake":
             cohfake.write_region(region, self.smp, 0)
-        if self.coherence:
-            extra = qemu_run.coherence_args(BUILD, region, self.coherence != "fake")
-        args = qemu_run.qemu_args(self.iso(), self.smp, self.mem, "0", False, extra, BUILD)
+            extra = qemu_run.ivshmem_args(region)
+        args = qemu_run.qemu_args(self.iso(), self.smp, self.mem, "0", False, extra, BUILD,
+                                  coherence=self.coherence is True,
+                                  coh_stem=os.path.join(OUT, self.name))
         status, out = qemu_run.run_piped(args, self.stdin, None, self.timeout)
         text = out.decode("utf-8", "replace")
         with open(os.path.join(OUT, self.name + ".log"), "w") as f:
