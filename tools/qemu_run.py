@@ -76,6 +76,8 @@ def ivshmem_args(region):
 def coherence_args(build, mem, stem=None):
     """The coherence model (docs/cache-lab.md): a fresh region file and
     the plugin build/coherence.so that fills it (ram=, shm=, out=)."""
+    if not os.path.exists(os.path.join(build, "coherence.so")):
+        raise FileNotFoundError(f"{build}/coherence.so is missing (the coherence plugin)")
     region = (stem or os.path.join(build, "coherence")) + ".coh"
     out = (stem or os.path.join(build, "c2c")) + ".c2c.json"
     with open(region, "wb") as f:

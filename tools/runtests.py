@@ -287,6 +287,11 @@ def guest_runs():
                          timeout=120, coherence="fake", must_print=("coherence: model on, 2 vcpus (",)))
     runs.append(GuestRun("coh-off", 'run="countertest coh_na_without_model"', smp=2, tests=True,
                          timeout=120, must_print=("coherence: no model",)))
+    for smp in (1, 2, 4):
+        coh_tests = "coh_one_cpu" if smp == 1 else "coh_pingpong coh_padded coh_readonly"
+        runs.append(GuestRun(f"coh-smp{smp}", f'run="countertest {coh_tests}"', smp=smp,
+                             tests=True, timeout=300, coherence=True,
+                             must_print=(f"coherence: model on, {smp} vcpus",)))
     runs.append(GuestRun("cachebench-matrix", 'run="cachebench matrix"', smp=4, timeout=120,
                          must_print=("from\\to", "median of medians")))
     runs.append(GuestRun("sandbox-smp2", 'run="sbtest"', smp=2, tests=True, timeout=120))
