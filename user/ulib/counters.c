@@ -194,6 +194,25 @@ uint64_t coh_lines_among(const struct counters_snap *d, uint64_t mask)
 	return n;
 }
 
+bool coh_moved(const struct counters_snap *before, const struct counters_snap *after,
+	       uint64_t *lines, uint64_t *hitm)
+{
+	int n = before->ncpu < after->ncpu ? before->ncpu : after->ncpu;
+
+	*lines = *hitm = 0;
+	if (n <= 0 || !before->cpu[0].coh_valid || !after->cpu[0].coh_valid)
+		return false;
+	for (int a = 0; a < n; a++)
+		for (int b = 0; b < n; b++) {
+			if (a == b)
+				continue;
+			*lines += after->cpu[a].coh.lines_from[b] - before->cpu[a].coh.lines_from[b];
+			*hitm += after->cpu[a].coh.modified_from[b] -
+				 before->cpu[a].coh.modified_from[b];
+		}
+	return true;
+}
+
 const char *coh_field(const struct cpu_counters *c, uint64_t value, char *buf, size_t cap)
 {
 	if (c->coh_valid)

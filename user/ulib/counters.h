@@ -106,6 +106,11 @@ uint64_t coh_pair_lines(const struct counters_snap *d, int a, int b);
 uint64_t coh_pair_hitm(const struct counters_snap *d, int a, int b);
 /* Lines moved between any two of the CPUs in mask, over a delta. */
 uint64_t coh_lines_among(const struct counters_snap *d, uint64_t mask);
+/* Lines moved between any two CPUs from before to after (*lines), and
+ * of them from a modified copy (*hitm); false (and zeros) when either
+ * snapshot has no model.  For the demos: one line of counts per run. */
+bool coh_moved(const struct counters_snap *before, const struct counters_snap *after,
+	       uint64_t *lines, uint64_t *hitm);
 /* Writes value into buf, or "n/a" when c has no coherence model. */
 const char *coh_field(const struct cpu_counters *c, uint64_t value, char *buf, size_t cap);
 /* The model's per-CPU table of a delta (or totals) and the matrix of
