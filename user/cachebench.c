@@ -18,7 +18,7 @@
  * Every spin loop executes `pause`.  Real CPUs want it (it saves power
  * and the pipeline flush at the end of the loop); under QEMU's TCG it is
  * what makes the emulator leave the translated block and let the other
- * vCPU's store be seen at all (../shared/QEMU-GRUB-NOTES.md), and it is
+ * vCPU's store be seen at all (docs/cache-lab.md, "What pause costs"), and it is
  * part of the cost we measure.
  */
 #include "counters.h"
@@ -256,7 +256,10 @@ static int partner_mbox(bool poll)
 }
 
 /* Increments its counter n times once go is 1, then sets go to 2: the
- * two signals move the go line exactly twice. */
+ * two signals move the go line exactly twice.  It then waits for go 3,
+ * sent once the counting is over: our exit would move some thirty lines
+ * the other side wrote (the shared page's object, the parent's wake-up),
+ * and must not fall inside the count. */
 static int partner_inc(struct lab *lab, bool padded, long n)
 {
 	volatile uint64_t *c = padded ? &lab->padded[1].count : &lab->same[1];
@@ -270,7 +273,7 @@ static int partner_inc(struct lab *lab, bool padded, long n)
 	lab->side[1].tsc1 = tsc_now();
 	lab->side[1].ns1 = uptime();
 	__atomic_store_n(&lab->go, 2, __ATOMIC_RELEASE);
-	return 0;
+	return await(&lab->go, 3) == 3 ? 0 : 1;
 }
 
 static int partner(int argc, char **argv)
@@ -618,6 +621,7 @@ static bool fs_run(struct session *s, int a, int b, bool padded, long n, struct 
 	done = await(&lab->go, 2) == 2;
 	window_close();
 	window_moved(a, b, &r->m);
+	__atomic_store_n(&lab->go, 3, __ATOMIC_RELEASE);	/* the partner may exit now */
 	if (!partner_end(s, false) || !done)
 		return false;
 	uint64_t t0 = lab->side[0].tsc0 < lab->side[1].tsc0 ? lab->side[0].tsc0 : lab->side[1].tsc0;

@@ -115,9 +115,10 @@ static int helper_yield(long n)
 
 /* The read-only helper: handle 0 is a page it may only read, handle 1
  * a stepper.  It reads every line of the page, says so (step 1), waits
- * for step 2, reads the page n more times and sets step 3.  It spins
- * with pause rather than sleeping: a timed sleep would bring the
- * kernel's wake-up scan into what the test counts. */
+ * for step 2, reads the page n more times, sets step 3 and exits at
+ * step 4 (its exit moves lines too, and must wait until the count is
+ * taken).  It spins with pause rather than sleeping: a timed sleep
+ * would bring the kernel's wake-up scan into what the test counts. */
 static int helper_reader(long n)
 {
 	const volatile uint64_t *page = shm_map(0, PROT_READ);
@@ -136,6 +137,8 @@ static int helper_reader(long n)
 			sum += page[i];
 	st->cpu_seen = sum;
 	__atomic_store_n(&st->step, 3, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&st->step, __ATOMIC_ACQUIRE) < 4)
+		__builtin_ia32_pause();
 	return 0;
 }
 
@@ -898,6 +901,7 @@ static void test_coh_readonly(void)
 	while (__atomic_load_n(&st->step, __ATOMIC_ACQUIRE) < 3)
 		__builtin_ia32_pause();
 	window_close();
+	__atomic_store_n(&st->step, 4, __ATOMIC_RELEASE);
 	CHECK(reaped_ok(pid));
 	hitm = coh_pair_hitm(&d, a, b);
 	lines = coh_pair_lines(&d, a, b);
