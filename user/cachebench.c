@@ -1,7 +1,9 @@
 /*
- * cachebench: the cache-line lab (docs/cache-lab.md).  What does it cost
- * when a cache line moves from one core to another, and what do the
- * kernel's own mechanisms add on top?
+ * cachebench: the cache-line lab (docs/cache-lab.md).  How many cache
+ * lines move from one core to another, what does that cost, and what do
+ * the kernel's own mechanisms add on top?  With the coherence model
+ * (COHERENCE=1) every test leads with the lines moved; the timings
+ * follow.
  *
  *   cachebench matrix          core-to-core round trip for every pair
  *   cachebench false-sharing   two counters in one line vs one line each
@@ -867,16 +869,20 @@ static void help(void)
 	       "                  [--no-pause]\n"
 	       "\n"
 	       "The cache-line lab (docs/cache-lab.md).  Each test pins this process to\n"
-	       "one CPU and a partner process to another; they share one page.\n"
+	       "one CPU and a partner process to another; they share one page.  With\n"
+	       "the coherence model (make run COHERENCE=1) each test first counts the\n"
+	       "cache lines that moved between the two CPUs, then gives the timings.\n"
 	       "\n"
 	       "commands:\n"
-	       "  matrix         round trip of one cache line for every pair of CPUs, as\n"
-	       "                 an N x N table of medians, then p10/p90 (needs 2 CPUs)\n"
-	       "  false-sharing  two counters in one cache line vs one line each: rates\n"
-	       "                 and their ratio\n"
+	       "  matrix         round trip of one cache line for every pair of CPUs:\n"
+	       "                 lines moved per round trip (2), then the medians and\n"
+	       "                 p10/p90 as N x N tables (needs 2 CPUs)\n"
+	       "  false-sharing  two counters in one cache line vs one line each: lines\n"
+	       "                 moved, rates and their ratio\n"
 	       "  shm-vs-msg     one round trip through a shared page (spinning), a\n"
-	       "                 mailbox (blocking) and a mailbox polled with timeout 0,\n"
-	       "                 with the counter deltas that explain the difference\n"
+	       "                 mailbox (blocking) and a mailbox polled with timeout 0:\n"
+	       "                 lines moved per hand-off and the counter deltas that\n"
+	       "                 explain the difference\n"
 	       "  all            the three in turn\n"
 	       "\n"
 	       "options:\n"
