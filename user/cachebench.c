@@ -607,7 +607,6 @@ static bool fs_run(struct session *s, int a, int b, bool padded, long n, struct 
 {
 	volatile uint64_t *c = padded ? &s->lab->padded[0].count : &s->lab->same[0];
 	struct lab *lab = s->lab;
-
 	bool done;
 
 	if (!partner_start(s, a, b, padded ? "padded" : "same", n))
@@ -788,8 +787,10 @@ static const char *per_handoff(const struct handoff *h, bool hitm, char *buf, si
 {
 	uint64_t x = hitm ? net(h->m.hitm, h->m.snap_hitm) : net(h->m.lines, h->m.snap_lines);
 
-	if (!model)
-		return strlcpy(buf, "n/a", cap), buf;
+	if (!model) {
+		strlcpy(buf, "n/a", cap);
+		return buf;
+	}
 	return milli(x * 1000 / (2 * (uint64_t)opt.n), buf, cap);
 }
 
