@@ -8,6 +8,7 @@
 
 #include "kernel/arch.h"
 #include "kernel/bootinfo.h"
+#include "kernel/coherence.h"
 #include "kernel/cpu.h"
 #include "kernel/initrd.h"
 #include "kernel/ktest.h"
@@ -51,6 +52,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	arch_interrupts_init(bi->rsdp, bi->rsdp_len);	/* APICs, timers, serial input */
 	intr_enable();
 	arch_start_cpus();		/* the other cores, each into cpu_main() */
+	coh_init();			/* the coherence model's counts, if QEMU has it */
 
 	printk("baton: %lu MiB free, %d cpus online (%s)\n",
 	       pmm_free_frames() * PAGE_SIZE >> 20, ncpu, arch_machine_name());

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "kernel/arch.h"
+#include "kernel/coherence.h"
 #include "kernel/counters.h"
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
@@ -170,6 +171,7 @@ void scheduler(void)
 		arch_switch_to(p);
 		uint64_t t0 = arch_cycles();
 		c->busy_since = t0;
+		coh_switch(p);		/* the coherence model's c2c: who runs here */
 		swtch(&c->sched_context, p->context);
 		c->busy_since = 0;
 		arch_switch_from(p);	/* before p can run on another CPU */

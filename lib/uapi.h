@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "lib/coherence.h"
+
 #define PROC_NAME_MAX	16	/* including the terminating NUL */
 #define ARG_MAX_COUNT	32	/* argv entries for exec/spawn */
 #define ARG_MAX_BYTES	1024	/* total bytes of argv strings */
@@ -120,7 +122,8 @@ struct memstat {
 
 /* One CPU's event counts since boot.  Every field is written only by its
  * own CPU.  pmu_valid is 0 when the CPU has no architectural PMU (TCG):
- * the pmu_ fields are then unavailable, not zero. */
+ * the pmu_ fields are then unavailable, not zero; coh_valid likewise for
+ * the coherence model's coh counts. */
 struct cpu_counters {
 	uint64_t syscalls;
 	uint64_t ctx_switches;		/* switches into a process */
@@ -144,6 +147,12 @@ struct cpu_counters {
 	uint64_t pmu_hitm;		/* loads served from another core's modified line */
 	uint64_t migrations_from[COUNTERS_MAX_CPUS];	/* by source CPU */
 	uint64_t hw_id;			/* the hardware's id for this CPU (x86: APIC id) */
+	/* The coherence model (COHERENCE=1, lib/coherence.h): this CPU's
+	 * modelled cache-line counts since the model started, copied from
+	 * the plugin's page by this CPU itself.  coh_valid 0: no model, the
+	 * coh figures are unavailable, not zero. */
+	uint64_t coh_valid;
+	struct coh_cpu coh;
 } __attribute__((aligned(64)));
 
 #define PMU_BASIC	0x1

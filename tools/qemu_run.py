@@ -122,6 +122,14 @@ def qemu_args(iso, smp="4", mem="256M", kvm="auto", interactive=False, extra=(),
             + (coherence_args(build, mem, coh_stem) if coherence else []) + list(extra))
 
 
+def ivshmem_args(region):
+    """An ivshmem-plain device whose BAR 2 is the file `region` (1 MiB,
+    laid out by lib/coherence.h): how the coherence model's counts reach
+    the guest (tools/cohfake.py fills it without the plugin, for a test)."""
+    return ["-object", f"memory-backend-file,id=coh,share=on,mem-path={region},size=1M",
+            "-device", "ivshmem-plain,memdev=coh"]
+
+
 def decode_status(rc):
     if rc % 2 == 1:
         return (rc - 1) // 2

@@ -24,6 +24,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cohfake  # noqa: E402
 import gdbtest  # noqa: E402
 import qemu_run  # noqa: E402
 
@@ -153,6 +154,7 @@ class GuestRun:
                  stdin=b"", must_print=(), initrd="normal", tests=None, expect_status=0,
                  coherence=False):
         self.name, self.cmdline, self.smp, self.mem = name, cmdline, smp, mem
+        self.coherence = coherence      # True: the model; "fake": tools/cohfake.py
         self.timeout, self.expect, self.stdin = timeout, expect, stdin
         self.must_print, self.initrd, self.tests = must_print, initrd, tests
         self.expect_status = expect_status
@@ -193,14 +195,28 @@ class GuestRun:
             return [Result(self.name, False, f"runner error: {e}")]
 
     def boot(self):
-        args = qemu_run.qemu_args(self.iso(), self.smp, self.mem, "0", False, build=BUILD,
-                                  coherence=self.coherence,
+        extra = []
+        region = os.path.join(OUT, self.name + ".coh")
+        if self.coherence == "fake":
+            cohfake.write_region(region, self.smp, 0)
+            extra = qemu_run.ivshmem_args(region)
+        args = qemu_run.qemu_args(self.iso(), self.smp, self.mem, "0", False, extra, BUILD,
+                                  coherence=self.coherence is True,
                                   coh_stem=os.path.join(OUT, self.name))
         status, out = qemu_run.run_piped(args, self.stdin, None, self.timeout)
         text = out.decode("utf-8", "replace")
         with open(os.path.join(OUT, self.name + ".log"), "w") as f:
             f.write(text)
-        return self.judge(status, text)
+        results = self.judge(status, text)
+        if self.coherence == "fake":
+            results.append(self.judge_coh_guest(region))
+        return results
+
+    def judge_coh_guest(self, region):
+        """The guest named what ran on each CPU in its coh_guest entry."""
+        entries = cohfake.guest_entries(region, self.smp)
+        ok = all(pid > 0 and name for pid, name in entries)
+        return Result(f"{self.name}/coh_guest", ok, "" if ok else f"coh_guest entries {entries}")
 
     def crash_reason(self, status, text):
         if status == qemu_run.TIMEOUT:
@@ -214,7 +230,7 @@ class GuestRun:
 
     def judge(self, status, text):
         out = self.judge_tap(status, text)
-        if self.coherence and self.expect == "pass":
+        if self.coherence is True and self.expect == "pass":
             out.append(coherence_check(self.name, os.path.join(OUT, self.name + ".c2c.json"),
                                        self.smp))
         return out
@@ -334,6 +350,17 @@ def guest_runs():
     for smp in (1, 2, 4):
         runs.append(GuestRun(f"counters-smp{smp}", 'run="countertest"', smp=smp, tests=True,
                              timeout=120))
+    # The coherence model (docs/cache-lab.md): the channel alone, with
+    # tools/cohfake.py in the plugin's place, then counts from the model.
+    runs.append(GuestRun("coh-fake-smp2", 'run="countertest coh_fake"', smp=2, tests=True,
+                         timeout=120, coherence="fake", must_print=("coherence: model on, 2 vcpus (",)))
+    runs.append(GuestRun("coh-off", 'run="countertest coh_na_without_model"', smp=2, tests=True,
+                         timeout=120, must_print=("coherence: no model",)))
+    for smp in (1, 2, 4):
+        coh_tests = "coh_one_cpu" if smp == 1 else "coh_pingpong coh_padded coh_readonly"
+        runs.append(GuestRun(f"coh-smp{smp}", f'run="countertest {coh_tests}"', smp=smp,
+                             tests=True, timeout=300, coherence=True,
+                             must_print=(f"coherence: model on, {smp} vcpus",)))
     runs.append(GuestRun("cachebench-matrix", 'run="cachebench matrix"', smp=4, timeout=120,
                          must_print=("from\\to", "median of medians")))
     runs.append(GuestRun("sandbox-smp2", 'run="sbtest"', smp=2, tests=True, timeout=120))
