@@ -163,7 +163,17 @@ deps:
 	@tools/install-deps
 
 # What booting needs built (tools/run uses it too).
-run-inputs: $(ISO_INPUTS) $(COH_INPUTS)
+run-inputs: $(ISO_INPUTS) $(COH_INPUTS) $(BUILD)/compile_commands.json
+
+# For clangd and editors: every C file with the flags it is built with
+# (clangd finds build/compile_commands.json by itself).
+$(BUILD)/compile_commands.json: Makefile user/build.mk tools/compdb $(BUILD)/cflags
+	@mkdir -p $(BUILD)
+	$(Q)KERNEL_SRCS="$(KERNEL_C)" KERNEL_CC="$(CC)" KERNEL_FLAGS="$(CFLAGS)" \
+	USER_SRCS="$(wildcard user/*.c user/ulib/*.c) lib/string.c lib/fmt.c lib/errno.c" \
+	USER_CC="$(CC)" USER_FLAGS="$(USER_CFLAGS)" \
+	HOST_SRCS="$(wildcard tests/host/test_*.c)" HOST_CC="$(HOSTCC)" HOST_FLAGS="$(HOST_CFLAGS)" \
+	tools/compdb $@
 
 run: deps
 	@$(MAKE) --no-print-directory run-inputs
@@ -186,7 +196,7 @@ test: deps
 	@$(MAKE) --no-print-directory test-build
 	@tools/runtests
 
-test-build: $(ISO_INPUTS) $(HOST_TESTS) $(BUILD)/coherence.so
+test-build: $(ISO_INPUTS) $(HOST_TESTS) $(BUILD)/coherence.so $(BUILD)/compile_commands.json
 
 # Applies .clang-format to the C sources (the style of the existing code); review the diff.
 format:
