@@ -15,6 +15,8 @@ HOSTCC ?= gcc
 # Machine for `make run`/`make debug`; KVM=auto uses /dev/kvm when usable.
 SMP ?= 4
 MEM ?= 256M
+# make test: guest boots at a time (JOBS=1: one QEMU at a time).
+JOBS ?= 2
 KVM ?= auto
 RUN ?=
 DEBUG ?= 0
@@ -176,11 +178,11 @@ $(BUILD)/compile_commands.json: Makefile user/build.mk tools/compdb $(BUILD)/cfl
 	tools/compdb $@
 
 run: deps
-	@$(MAKE) --no-print-directory run-inputs
+	@$(MAKE) --no-print-directory -s run-inputs
 	@if [ -n "$$RUN" ]; then \
 		tools/mkiso $(BUILD)/run.iso "run=$$RUN" && iso=$(BUILD)/run.iso; \
 	else \
-		$(MAKE) --no-print-directory $(BUILD)/baton.iso && iso=$(BUILD)/baton.iso; \
+		$(MAKE) --no-print-directory -s $(BUILD)/baton.iso && iso=$(BUILD)/baton.iso; \
 	fi; \
 	tools/qemu-run $$iso
 
@@ -194,7 +196,7 @@ $(BUILD)/host/test_fmtfloat: user/ulib/fmtfloat.c user/ulib/fmtfloat.h
 
 test: deps
 	@$(MAKE) --no-print-directory test-build
-	@tools/runtests
+	@tools/runtests -j $(JOBS)
 
 test-build: $(ISO_INPUTS) $(HOST_TESTS) $(BUILD)/coherence.so $(BUILD)/compile_commands.json
 
