@@ -16,6 +16,7 @@
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
+#include "kernel/trace.h"
 #include "lib/errno.h"
 #include "lib/syscalls.h"
 #include "lib/uapi.h"
@@ -59,6 +60,7 @@ void sandbox_violation(const char *call, int reason)
 	printk("pid %d (%s): sandbox violation: %s (%s): killed\n", p->pid, p->name, call,
 	       why[reason]);
 	p->exit.fault = reason;
+	trace_event(TR_SANDBOX, p->pid, (uint64_t)nr, (uint64_t)reason);
 	proc_exit(EXIT_SANDBOX, nr);
 }
 
@@ -87,7 +89,7 @@ int syscall_dispatch(struct trapframe *tf)
 	if (nr < NSYSCALL && syscall_table[nr].decode) {
 		if (!(p->sandbox & syscall_table[nr].group))
 			sandbox_violation(syscall_table[nr].name, SANDBOX_NOT_ALLOWED);
-		ret = syscall_table[nr].decode(args);
+		ret = tracing_syscalls() ? trace_syscall(nr, args) : syscall_table[nr].decode(args);
 		if (ret == -EBADH && p->sandbox != SB_ALL)
 			sandbox_violation(syscall_table[nr].name, SANDBOX_BAD_HANDLE);
 	}
