@@ -93,7 +93,7 @@ int64_t trace_syscall(uint64_t nr, uint64_t args[6])
 
 	trace_write(TR_SYS_ENTER, -1, nr, 0);
 	ret = syscall_table[nr].decode(args);
-	trace_write(TR_SYS_EXIT, -1, nr, (uint64_t)ret);
+	trace_event(TR_SYS_EXIT, -1, nr, (uint64_t)ret);	/* not if it stopped tracing */
 	return ret;
 }
 
