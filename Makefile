@@ -232,6 +232,13 @@ bench: deps
 # in the Perfetto UI or chrome://tracing) and PROG.svg.  TRACE_OPTS="-s"
 # traces every system call too; the exit status is the program's.
 TRACE_OPTS ?=
+# TRACE_HOOKS=0 compiles the kernel's tracing hooks away (kernel/trace.h):
+# `make bench` builds such a kernel to measure what the hooks cost when off.
+TRACE_HOOKS ?= 1
+ifeq ($(TRACE_HOOKS),0)
+CFLAGS += -DTRACE_HOOKS=0
+ASFLAGS += -DTRACE_HOOKS=0
+endif
 trace: deps
 	@test -n "$$RUN" || { echo 'make trace: say what to run, e.g. make trace RUN="pingpong 0 1"' >&2; exit 2; }
 	@$(MAKE) --no-print-directory run-inputs

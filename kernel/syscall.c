@@ -89,7 +89,7 @@ int syscall_dispatch(struct trapframe *tf)
 	if (nr < NSYSCALL && syscall_table[nr].decode) {
 		if (!(p->sandbox & syscall_table[nr].group))
 			sandbox_violation(syscall_table[nr].name, SANDBOX_NOT_ALLOWED);
-		ret = tracing_syscalls() ? trace_syscall(nr, args) : syscall_table[nr].decode(args);
+		ret = syscall_table[nr].decode(args);
 		if (ret == -EBADH && p->sandbox != SB_ALL)
 			sandbox_violation(syscall_table[nr].name, SANDBOX_BAD_HANDLE);
 	}

@@ -22,10 +22,11 @@
 #define TRACE_BUF_PAGES	64	/* 256 KiB a CPU */
 #define TRACE_RECS	(TRACE_BUF_PAGES * PAGE_SIZE / sizeof(struct trace_rec))
 
+_Static_assert(TRACE_SYSCALLS == 2, "arch/x86_64/syscall.S tests this bit");
 _Static_assert((int)TR_WHY_PREEMPT == (int)P_RUNNABLE && (int)TR_WHY_BLOCK == (int)P_SLEEPING &&
 	       (int)TR_WHY_EXIT == (int)P_ZOMBIE, "TR_SWITCH_OUT reasons are process states");
 
-uint32_t trace_mask;
+uint8_t trace_mask;
 
 /* One CPU's buffer.  recs: [I] once allocated (under the busy flag, before
  * tracing first starts).  head and ids: claimed with atomic adds by the
@@ -41,10 +42,12 @@ static struct trace_buf bufs[NCPU];
 /* Set while a trace_ctl() call works: one at a time (-EBUSY). */
 static int busy;
 
-void trace_write(int event, int pid, uint64_t a0, uint64_t a1)
+/* The time is read by the caller, before the slot is claimed: the
+ * only work here is a claim and five stores. */
+static inline void record(uint64_t tsc, int event, int pid, uint64_t a0, uint64_t a1)
 {
-	int cpu = cpu_id();
-	struct trace_buf *b = &bufs[cpu];
+	struct cpu *c = this_cpu();
+	struct trace_buf *b = &bufs[c->id];
 	uint64_t i = __atomic_fetch_add(&b->head, 1, __ATOMIC_RELAXED);
 	struct trace_rec *r;
 
@@ -52,13 +55,18 @@ void trace_write(int event, int pid, uint64_t a0, uint64_t a1)
 		return;			/* full: counted by head */
 	r = &b->recs[i];
 	if (pid < 0)
-		pid = myproc() ? myproc()->pid : 0;
-	r->tsc = arch_cycles();
-	r->cpu = (uint8_t)cpu;
+		pid = c->proc ? c->proc->pid : 0;
+	r->tsc = tsc;
+	r->cpu = (uint8_t)c->id;
 	r->pid = (uint32_t)pid;
 	r->a0 = a0;
 	r->a1 = a1;
 	__atomic_store_n(&r->event, (uint16_t)event, __ATOMIC_RELEASE);	/* complete */
+}
+
+void trace_write_at(uint64_t tsc, int event, int pid, uint64_t a0, uint64_t a1)
+{
+	record(tsc, event, pid, a0, a1);
 }
 
 void trace_wake_rec(int pid, int state, int target)
@@ -87,14 +95,17 @@ void trace_name_rec(int event, int pid, const char *name)
 	trace_write(event, pid, w[0], w[1]);
 }
 
-int64_t trace_syscall(uint64_t nr, uint64_t args[6])
+int trace_syscall_dispatch(struct trapframe *tf)
 {
-	int64_t ret;
+	uint64_t nr = arch_trace_syscall_reg(tf), t0 = arch_trace_now();
+	int iret = syscall_dispatch(tf);
 
-	trace_write(TR_SYS_ENTER, -1, nr, 0);
-	ret = syscall_table[nr].decode(args);
-	trace_event(TR_SYS_EXIT, -1, nr, (uint64_t)ret);	/* not if it stopped tracing */
-	return ret;
+	/* exit() never gets here; exec's new image reads as result 0.  Not
+	 * recorded if this very call stopped tracing. */
+	if (tracing())
+		record(t0, TR_SYSCALL, -1, nr | (arch_trace_now() - t0) << 16,
+		       arch_trace_syscall_reg(tf));
+	return iret;
 }
 
 /* ---- trace_ctl ---- */
@@ -159,7 +170,7 @@ static int trace_start(uint32_t flags)
 	}
 	trace_write(TR_START, -1, flags, 0);
 	record_names();
-	__atomic_store_n(&trace_mask, flags, __ATOMIC_RELEASE);
+	__atomic_store_n(&trace_mask, (uint8_t)flags, __ATOMIC_RELEASE);
 	return 0;
 }
 

@@ -20,19 +20,33 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch_trace.h"
 #include "lib/trace.h"
 
 /* TRACE_... flags in effect, 0 when off.  [a] written only by
- * trace_ctl under its lock, read by every CPU without it. */
-extern uint32_t trace_mask;
+ * trace_ctl() (one call at a time), read by every CPU.  A byte, so the
+ * system-call hook is one `testb` of memory and a branch. */
+extern uint8_t trace_mask;
+
+/* `make TRACE_HOOKS=0` compiles every hook away: `make bench` measures
+ * what they cost when tracing is off against that kernel. */
+#ifndef TRACE_HOOKS
+#define TRACE_HOOKS 1
+#endif
 
 static inline bool tracing(void)
 {
-	return __builtin_expect(__atomic_load_n(&trace_mask, __ATOMIC_RELAXED) != 0, 0);
+	return TRACE_HOOKS && __builtin_expect(__atomic_load_n(&trace_mask, __ATOMIC_RELAXED) != 0, 0);
 }
 
-/* Appends one record to this CPU's buffer (tracing must be on). */
-void trace_write(int event, int pid, uint64_t a0, uint64_t a1);
+/* Appends one record to this CPU's buffer, stamped tsc (tracing must be
+ * on).  pid < 0: the running process. */
+void trace_write_at(uint64_t tsc, int event, int pid, uint64_t a0, uint64_t a1);
+
+static inline void trace_write(int event, int pid, uint64_t a0, uint64_t a1)
+{
+	trace_write_at(arch_trace_now(), event, pid, a0, a1);
+}
 
 static inline void trace_event(int event, int pid, uint64_t a0, uint64_t a1)
 {
@@ -72,13 +86,11 @@ static inline void trace_exec(int pid, const char *name)
 		trace_name_rec(TR_EXEC, pid, name);
 }
 
-/* System calls, when TRACE_SYSCALLS is on: syscall_dispatch() calls
- * trace_syscall() instead of the decoder, which it calls in between
- * the enter and exit records. */
-static inline bool tracing_syscalls(void)
-{
-	return __builtin_expect(__atomic_load_n(&trace_mask, __ATOMIC_RELAXED) & TRACE_SYSCALLS, 0);
-}
-int64_t trace_syscall(uint64_t nr, uint64_t args[6]);
+/* System calls, when TRACE_SYSCALLS is on: the entry stub tests the
+ * flag (two instructions when off) and calls this instead of
+ * syscall_dispatch(); it calls that and writes one TR_SYSCALL record,
+ * with the entry time and the cycles it took, as the call returns. */
+struct trapframe;
+int trace_syscall_dispatch(struct trapframe *tf);
 
 #endif

@@ -35,8 +35,8 @@ enum {
 	TR_IPI_RECV,		/* a0 = kind */
 	TR_HALT,		/* this CPU waits in hlt */
 	TR_RESUME,		/* and is back */
-	TR_SYS_ENTER,		/* a0 = system call number */
-	TR_SYS_EXIT,		/* a0 = number, a1 = result */
+	TR_SYSCALL,		/* one whole call, recorded as it returns; tsc = its entry,
+				 * a0 = number | cycles it took << 16, a1 = result */
 	TR_SEND,		/* a0 = message id, a1 = length */
 	TR_RECV,		/* a0 = message id (0: a kernel post), a1 = length */
 	TR_SHM_FAULT,		/* a0 = faulting address */

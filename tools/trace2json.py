@@ -29,7 +29,7 @@ REC = struct.Struct("<QHBBIQQ")
 
 # lib/trace.h, in the same order.
 EVENTS = ["none", "switch_in", "switch_out", "wake", "ipi_send", "ipi_recv", "halt", "resume",
-          "sys_enter", "sys_exit", "send", "recv", "shm_fault", "spawn", "exec", "exit", "kill",
+          "syscall", "send", "recv", "shm_fault", "spawn", "exec", "exit", "kill",
           "sandbox", "name", "start", "stop"]
 EV = {name: i for i, name in enumerate(EVENTS)}
 WHY = {2: "preempted or yielded", 4: "blocked", 5: "exited"}
@@ -219,8 +219,8 @@ class Builder:
             self.marks.append((cpu, r.ts, "ipi", ""))
         elif e == "ipi_recv":
             self.instant(cpu, f"IPI received ({IPI_KIND.get(r.a0, r.a0)})", r.ts, "ipi")
-        elif e == "sys_enter" or e == "sys_exit":
-            pass                            # paired in syscalls()
+        elif e == "syscall":
+            pass                            # in syscalls()
         elif e == "shm_fault":
             self.instant(cpu, f"shared-page fault at {r.a0:#x}", r.ts, "fault", pid=r.pid)
             self.marks.append((cpu, r.ts, "fault", ""))
@@ -250,19 +250,16 @@ class Builder:
             self.instant(cpu, e, r.ts, "other", {"a0": r.a0, "a1": r.a1})
 
     def syscalls(self):
-        """Each process's system calls: an enter paired with the next exit."""
-        open_ = {}
+        """Each process's system calls, from entry to return, on its own
+        track (a call that blocks spans the time it slept)."""
         for r in self.d.records():
-            if r.event == EV["sys_enter"]:
-                open_[r.pid] = r
-            elif r.event == EV["sys_exit"] and r.pid in open_:
-                s = open_.pop(r.pid)
-                name = self.sysnames.get(r.a0, f"syscall {r.a0}")
-                self.pids.add(r.pid)
-                self.add("X", name, s.ts, r.pid, SYSCALL_TID + r.pid,
-                         dur=round(max(r.ts - s.ts, 0.001), 3), cat="syscall",
-                         args={"result": signed(r.a1), "entered on CPU": s.cpu,
-                               "left on CPU": r.cpu})
+            if r.event != EV["syscall"]:
+                continue
+            nr, cycles = r.a0 & 0xffff, r.a0 >> 16
+            self.pids.add(r.pid)
+            self.add("X", self.sysnames.get(nr, f"syscall {nr}"), r.ts, r.pid,
+                     SYSCALL_TID + r.pid, dur=round(max(cycles * 1e6 / self.d.hz, 0.001), 3),
+                     cat="syscall", args={"result": signed(r.a1), "returned on CPU": r.cpu})
 
     def flow_ids(self):
         """Message ids with both a send and a receive -> flow numbers 1..N."""

@@ -46,9 +46,9 @@ def synthetic():
     two out of order (an interrupt claimed a slot in between)."""
     pp = name_words("pingpong")
     cpu0 = [(1000, "start", 2, 1, 0), (1100, "name", 3, *pp), (1200, "name", 4, *pp),
-            (2000, "switch_in", 3, 0, 0), (3000, "sys_enter", 3, 34, 0),
+            (2000, "switch_in", 3, 0, 0), (3000, "syscall", 3, 34 | 400 << 16, 0),
             (3100, "send", 3, 7, 8), (3200, "wake", 4, 3, 1 | 4 << 32),
-            (3300, "ipi_send", 3, 1, 0), (3400, "sys_exit", 3, 34, 0),
+            (3300, "ipi_send", 3, 1, 0),
             (5000, "switch_out", 3, 5, 0), (5100, "exit", 3, 0, 0), (6000, "stop", 2, 0, 0)]
     cpu1 = [(1500, "halt", 0, 0, 0), (3600, "ipi_recv", 0, 0, 0), (3500, "resume", 0, 0, 0),
             (3700, "switch_in", 4, 0, 0), (3900, "recv", 4, 7, 8),
@@ -77,8 +77,8 @@ def convert_problems():
     runs = [e for e in ev if e["ph"] == "X" and e.get("cat") == "run" and e["pid"] == 0]
     if sorted((e["tid"], e["ts"], e["dur"]) for e in runs) != [(0, 1.0, 3.0), (1, 2.7, 0.8)]:
         bad.append(f"running slices wrong: {[(e['tid'], e['ts'], e['dur']) for e in runs]}")
-    if not any(e["ph"] == "X" and e["name"] == "mbox_send" for e in ev):
-        bad.append("the system call was not named from lib/syscalls.h")
+    if not any(e["ph"] == "X" and e["name"] == "mbox_send" and e["dur"] == 0.4 for e in ev):
+        bad.append("the system call was not named from lib/syscalls.h, or its time is wrong")
     names = {e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "process_name"}
     if "pingpong (pid 3)" not in names:
         bad.append(f"process tracks are not named: {sorted(names)}")
