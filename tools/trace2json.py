@@ -167,14 +167,16 @@ class Builder:
                 if running:
                     self.close_run(cpu, running, r.ts, "lost its switch-out")
                 running = (r.pid, r.ts, signed(r.a0))
-            elif e == "switch_out" and running and running[0] == r.pid:
-                self.close_run(cpu, running, r.ts, WHY.get(r.a0, str(r.a0)))
+            elif e == "switch_out" and (running is None or running[0] == r.pid):
+                # With none open, r.pid ran since before tracing started.
+                self.close_run(cpu, running or (r.pid, 0.0, -1), r.ts, WHY.get(r.a0, str(r.a0)))
                 running = None
             elif e == "halt":
                 halted = r.ts
-            elif e == "resume" and halted is not None:
-                self.cpu_slice(cpu, "idle (hlt)", halted, r.ts, "idle")
-                self.spans.append((cpu, halted, r.ts, 0, "idle"))
+            elif e == "resume":
+                start = halted if halted is not None else 0.0     # halted since before
+                self.cpu_slice(cpu, "idle (hlt)", start, r.ts, "idle")
+                self.spans.append((cpu, start, r.ts, 0, "idle"))
                 halted = None
             elif e in ("send", "recv"):
                 self.message(cpu, r, e, min(MSG_DUR, max(nxt - r.ts, 0.001)), flows)
@@ -360,7 +362,7 @@ def svg(d, b, t_from=None, t_to=None, width=960):
     t1 = max(t1, t0 + 1e-3)
     left, top, row, gap = 70, 40, 34, 22
     plot = width - left - 20
-    height = top + len(cpus) * (row + gap) + 90
+    height = top + len(cpus) * (row + gap) + 110
     y = {c: top + i * (row + gap) for i, c in enumerate(cpus)}
 
     def x(t):
@@ -369,6 +371,8 @@ def svg(d, b, t_from=None, t_to=None, width=960):
     def visible(a, z):
         return z >= t0 and a <= t1
 
+    window = (f" (shown: {fmt_time(t0)} to {fmt_time(t1)})"
+              if t_from is not None or t_to is not None else "")
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'font-family="sans-serif" font-size="11">',
            '<defs><pattern id="idle" width="6" height="6" patternUnits="userSpaceOnUse" '
@@ -380,7 +384,7 @@ def svg(d, b, t_from=None, t_to=None, width=960):
            f'<rect width="{width}" height="{height}" fill="white"/>',
            f'<text x="{left}" y="18" font-size="13" font-weight="bold">{esc(d.name)}: '
            f'{len(cpus)} CPUs, {len(b.messages)} messages, {sum(d.lost.values())} records lost'
-           f'</text>']
+           f'{window}</text>']
     for c in cpus:
         out.append(f'<text x="8" y="{y[c] + row / 2 + 4}">CPU {c}</text>')
         out.append(f'<rect x="{left}" y="{y[c]}" width="{plot}" height="{row}" fill="none" '
@@ -431,17 +435,21 @@ def svg(d, b, t_from=None, t_to=None, width=960):
         t += step
     # Legend: the processes that ran.
     lx, ly = left, ay + 34
-    for pid in sorted({s[3] for s in b.spans if s[4] == "run" and visible(s[1], s[2])}):
-        out.append(f'<rect x="{lx}" y="{ly - 9}" width="10" height="10" fill="{colour(pid)}"/>')
-        text = b.label(pid)
-        out.append(f'<text x="{lx + 14}" y="{ly}">{esc(text)}</text>')
-        lx += 24 + 6 * len(text)
-    for key in ("hatched: idle (hlt)", "arrow: a message, send to receive", "red ▼: IPI sent",
-                "green |: wake-up", "×: exit"):
-        out.append(f'<text x="{lx + 10}" y="{ly}" fill="#555">{esc(key)}</text>')
-        lx += 22 + 6 * len(key)
-        if lx > width - 150:
-            lx, ly = left - 10, ly + 16
+    items = [(colour(pid), b.label(pid)) for pid in
+             sorted({s[3] for s in b.spans if s[4] == "run" and visible(s[1], s[2])})]
+    items += [(None, k) for k in ("hatched: idle (hlt)", "white: in the kernel, or the vCPU "
+                                  "not running", "arrow: a message, send to receive",
+                                  "red ▼: IPI sent", "green |: wake-up", "×: exit")]
+    for fill, text in items:
+        need = 24 + 6 * len(text)
+        if lx + need > width:
+            lx, ly = left, ly + 16
+        if fill:
+            out.append(f'<rect x="{lx}" y="{ly - 9}" width="10" height="10" fill="{fill}"/>')
+            out.append(f'<text x="{lx + 14}" y="{ly}">{esc(text)}</text>')
+        else:
+            out.append(f'<text x="{lx}" y="{ly}" fill="#555">{esc(text)}</text>')
+        lx += need
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
