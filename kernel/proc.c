@@ -394,7 +394,7 @@ int proc_kill(int pid)
 		return -EPERM;		/* kernel threads cannot be killed */
 	}
 	__atomic_store_n(&p->killed, true, __ATOMIC_RELEASE);
-	trace_event(TR_KILL, pid, (uint64_t)myproc()->pid, 0);
+	trace_event(TR_KILL, -1, (uint64_t)pid, 0);	/* also from Ctrl-C, with no process */
 	if (p->state == P_SLEEPING)
 		sched_make_runnable(p);
 	release(&p->lock);

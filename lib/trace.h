@@ -43,7 +43,7 @@ enum {
 	TR_SPAWN,		/* pid = the child, a0 = its parent */
 	TR_EXEC,		/* pid's new name: 16 bytes in a0, a1 (NUL-padded) */
 	TR_EXIT,		/* a0 = how (EXIT_...), a1 = status */
-	TR_KILL,		/* pid = the target, a0 = the killer */
+	TR_KILL,		/* pid = the killer (0: Ctrl-C on the console), a0 = the target */
 	TR_SANDBOX,		/* a0 = system call number, a1 = reason */
 	TR_NAME,		/* like TR_EXEC, for processes alive when tracing started */
 	TR_START,		/* tracing began; a0 = flags */

@@ -238,8 +238,8 @@ class Builder:
                          pid=r.pid)
             self.marks.append((cpu, r.ts, "exit" if r.a0 == 0 else "death", self.label(r.pid)))
         elif e == "kill":
-            self.instant(cpu, f"kill {self.label(r.pid)} by {self.label(r.a0)}", r.ts, "proc",
-                         pid=r.pid)
+            killer = self.label(r.pid) if r.pid else "Ctrl-C"
+            self.instant(cpu, f"kill {self.label(r.a0)} by {killer}", r.ts, "proc", pid=r.a0)
             self.marks.append((cpu, r.ts, "death", ""))
         elif e == "sandbox":
             call = self.sysnames.get(r.a0, r.a0)

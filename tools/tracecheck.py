@@ -49,7 +49,8 @@ def synthetic():
             (2000, "switch_in", 3, 0, 0), (3000, "syscall", 3, 34 | 400 << 16, 0),
             (3100, "send", 3, 7, 8), (3200, "wake", 4, 3, 1 | 4 << 32),
             (3300, "ipi_send", 3, 1, 0),
-            (5000, "switch_out", 3, 5, 0), (5100, "exit", 3, 0, 0), (6000, "stop", 2, 0, 0)]
+            (4900, "kill", 3, 4, 0), (5000, "switch_out", 3, 5, 0), (5100, "exit", 3, 0, 0),
+            (6000, "stop", 2, 0, 0)]
     cpu1 = [(1500, "halt", 0, 0, 0), (3600, "ipi_recv", 0, 0, 0), (3500, "resume", 0, 0, 0),
             (3700, "switch_in", 4, 0, 0), (3900, "recv", 4, 7, 8),
             (4000, "send", 4, 9, 8),        # never received: no arrow
@@ -79,6 +80,9 @@ def convert_problems():
         bad.append(f"running slices wrong: {[(e['tid'], e['ts'], e['dur']) for e in runs]}")
     if not any(e["ph"] == "X" and e["name"] == "mbox_send" and e["dur"] == 0.4 for e in ev):
         bad.append("the system call was not named from lib/syscalls.h, or its time is wrong")
+    if not any(e["ph"] == "i" and e["name"] == "kill pingpong (pid 4) by pingpong (pid 3)"
+               and e["pid"] == 4 for e in ev):
+        bad.append("the kill is not shown on the victim's track")
     names = {e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "process_name"}
     if "pingpong (pid 3)" not in names:
         bad.append(f"process tracks are not named: {sorted(names)}")
