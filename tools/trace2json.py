@@ -460,6 +460,18 @@ def fmt_time(us):
     return f"{us:g} µs"
 
 
+def file_name(name, used):
+    """The dump's name as a file name: the guest chose it, so nothing but
+    letters, digits, '.', '_' and '-', and a second dump of the same name
+    gets -2, -3, ..."""
+    base = re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip(".") or "trace"
+    name, k = base, 2
+    while name in used:
+        name, k = f"{base}-{k}", k + 1
+    used.add(name)
+    return name
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("channel", help="the trace channel's file (build/trace/channel.bin)")
@@ -481,8 +493,9 @@ def main(argv):
               file=sys.stderr)
         return 1
     os.makedirs(outdir, exist_ok=True)
-    status = 0
+    status, used = 0, set()
     for d in dumps:
+        d.name = file_name(d.name, used)
         trace, b = convert(d)
         problems = check(trace)
         for p in problems:

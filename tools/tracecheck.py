@@ -88,6 +88,11 @@ def convert_problems():
         bad.append(f"process tracks are not named: {sorted(names)}")
     if "<svg" not in t2j.svg(dumps[0], b) or "1 messages" not in t2j.svg(dumps[0], b):
         bad.append("the SVG lacks its title")
+    if len(t2j.parse(synthetic() + synthetic())) != 2:
+        bad.append("a channel with two dumps did not give two traces")
+    used = set()
+    if [t2j.file_name(n, used) for n in ("a", "../a", "a")] != ["a", "_a", "a-2"]:
+        bad.append("a dump's name is not made a safe, unique file name")
     try:
         t2j.parse(synthetic()[:-10])
         bad.append("a cut-off dump was accepted")
