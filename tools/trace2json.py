@@ -126,6 +126,13 @@ def signed(v):
     return v - (1 << 64) if v >= 1 << 63 else v
 
 
+def span(start, end):
+    """A slice's duration from its rounded ends (µs, to the ns), so a
+    slice inside another never pokes out of it by a rounding (the
+    Perfetto importer drops slices that do not nest)."""
+    return max(round(round(end, 3) - round(start, 3), 3), 0.001)
+
+
 class Builder:
     """Chrome Trace Events of one dump (see convert())."""
 
@@ -148,7 +155,7 @@ class Builder:
         return e
 
     def cpu_slice(self, cpu, name, start, end, cat, args=None):
-        self.add("X", name, start, CPU_GROUP, cpu, dur=round(max(end - start, 0.001), 3),
+        self.add("X", name, start, CPU_GROUP, cpu, dur=span(start, end),
                  cat=cat, args=args or {})
 
     def instant(self, cpu, name, ts, cat, args=None, pid=None):
@@ -195,7 +202,7 @@ class Builder:
             args["migrated from CPU"] = came_from
         self.cpu_slice(cpu, self.label(pid), start, end, "run", args)
         self.pids.add(pid)
-        self.add("X", f"on CPU {cpu}", start, pid, pid, dur=round(max(end - start, 0.001), 3),
+        self.add("X", f"on CPU {cpu}", start, pid, pid, dur=span(start, end),
                  cat="run", args=args)
         self.spans.append((cpu, start, end, pid, "run"))
 
@@ -336,6 +343,27 @@ def check(trace):
     for fid, phs in flows.items():
         if sorted(phs) != ["f", "s"]:
             bad.append(f"flow {fid} is {phs}, not one start and one end")
+    bad += nesting_problems(trace)
+    return bad
+
+
+def nesting_problems(trace):
+    """Slices on one track must nest: one inside another or apart (in ns,
+    as an importer reads them)."""
+    tracks, bad = {}, []
+    for e in trace.get("traceEvents", []):
+        if e.get("ph") == "X" and "dur" in e:
+            a = round(e["ts"] * 1000)
+            tracks.setdefault((e["pid"], e["tid"]), []).append((a, a + round(e["dur"] * 1000),
+                                                                e["name"]))
+    for key, slices in tracks.items():
+        open_ends = []
+        for a, z, name in sorted(slices, key=lambda s: (s[0], -s[1])):
+            while open_ends and open_ends[-1] <= a:
+                open_ends.pop()
+            if open_ends and z > open_ends[-1]:
+                bad.append(f"slice {name} at {a / 1000} µs on track {key} overlaps its parent")
+            open_ends.append(z)
     return bad
 
 

@@ -3,7 +3,7 @@
 - trace-convert: the converter on a dump built here, byte by byte, with
   known contents: the output follows the Chrome Trace Event format
   (every event has ph, ts, pid, tid; flows pair up; each CPU's times only
-  grow), a message becomes exactly one flow, records a CPU wrote out of
+  grow; slices on a track nest), a message becomes exactly one flow, records a CPU wrote out of
   time order are sorted, lost records are reported, and a cut-off dump
   is an error, not a shorter trace.  No QEMU: it takes a fraction of a
   second.
@@ -93,6 +93,10 @@ def convert_problems():
     used = set()
     if [t2j.file_name(n, used) for n in ("a", "../a", "a")] != ["a", "_a", "a-2"]:
         bad.append("a dump's name is not made a safe, unique file name")
+    overlap = {"traceEvents": [{"ph": "X", "name": "a", "ts": 1, "dur": 2, "pid": 0, "tid": 0},
+                               {"ph": "X", "name": "b", "ts": 2, "dur": 2, "pid": 0, "tid": 0}]}
+    if not t2j.check(overlap):
+        bad.append("overlapping slices on one track were not reported")
     try:
         t2j.parse(synthetic()[:-10])
         bad.append("a cut-off dump was accepted")
