@@ -36,8 +36,12 @@ WHY = {2: "preempted or yielded", 4: "blocked", 5: "exited"}
 EXIT_HOW = {0: "exit", 1: "killed", 2: "fault", 3: "sandbox violation"}
 IPI_KIND = {0: "reschedule", 1: "call"}
 P_SLEEPING, P_EMBRYO = 4, 1
-CPU_GROUP = 0           # Chrome pid of the CPU tracks; Baton pids start at 1
-SYSCALL_TID = 100000    # + pid: a process's system-call track
+# Chrome pids and tids of the tracks.  Baton's own pids name the process
+# groups; the CPU group and the extra tracks get numbers far above them,
+# and none is 0, which Perfetto keeps for the idle ("swapper") thread.
+CPU_GROUP = 1 << 30     # the pid of the CPU tracks
+CPU_TID = 1 << 30       # + cpu: a CPU's track
+SYSCALL_TID = 1 << 29   # + pid: a process's system-call track
 MSG_DUR = 0.5           # µs: the slice a flow arrow starts or ends on
 
 
@@ -155,11 +159,11 @@ class Builder:
         return e
 
     def cpu_slice(self, cpu, name, start, end, cat, args=None):
-        self.add("X", name, start, CPU_GROUP, cpu, dur=span(start, end),
+        self.add("X", name, start, CPU_GROUP, CPU_TID + cpu, dur=span(start, end),
                  cat=cat, args=args or {})
 
     def instant(self, cpu, name, ts, cat, args=None, pid=None):
-        self.add("i", name, ts, CPU_GROUP, cpu, s="t", cat=cat, args=args or {})
+        self.add("i", name, ts, CPU_GROUP, CPU_TID + cpu, s="t", cat=cat, args=args or {})
         if pid:
             self.pids.add(pid)
             self.add("i", name, ts, pid, pid, s="t", cat=cat, args=args or {})
@@ -212,8 +216,8 @@ class Builder:
         self.cpu_slice(cpu, name, r.ts, r.ts + dur, "msg",
                        {"pid": r.pid, "message id": hex(r.a0), "bytes": r.a1})
         if mid is not None:
-            self.add("s" if e == "send" else "f", "message", r.ts, CPU_GROUP, cpu, cat="msg",
-                     id=mid, **({"bp": "e"} if e == "recv" else {}))
+            self.add("s" if e == "send" else "f", "message", r.ts, CPU_GROUP, CPU_TID + cpu,
+                     cat="msg", id=mid, **({"bp": "e"} if e == "recv" else {}))
 
     def other(self, cpu, r, e):
         if e == "wake":
@@ -285,15 +289,16 @@ class Builder:
         return {mid: n + 1 for n, mid in enumerate(both)}
 
     def metadata(self):
-        meta = [{"ph": "M", "name": "process_name", "ts": 0, "pid": CPU_GROUP, "tid": 0,
+        meta = [{"ph": "M", "name": "process_name", "ts": 0, "pid": CPU_GROUP, "tid": CPU_TID,
                  "args": {"name": "CPUs"}},
-                {"ph": "M", "name": "process_sort_index", "ts": 0, "pid": CPU_GROUP, "tid": 0,
+                {"ph": "M", "name": "process_sort_index", "ts": 0, "pid": CPU_GROUP, "tid": CPU_TID,
                  "args": {"sort_index": -1}}]
         for cpu in sorted(self.d.cpus):
-            meta.append({"ph": "M", "name": "thread_name", "ts": 0, "pid": CPU_GROUP, "tid": cpu,
+            meta.append({"ph": "M", "name": "thread_name", "ts": 0, "pid": CPU_GROUP,
+                         "tid": CPU_TID + cpu,
                          "args": {"name": f"CPU {cpu}"}})
             meta.append({"ph": "M", "name": "thread_sort_index", "ts": 0, "pid": CPU_GROUP,
-                         "tid": cpu, "args": {"sort_index": cpu}})
+                         "tid": CPU_TID + cpu, "args": {"sort_index": cpu}})
         for pid in sorted(self.pids):
             meta.append({"ph": "M", "name": "process_name", "ts": 0, "pid": pid, "tid": pid,
                          "args": {"name": self.label(pid)}})
@@ -336,7 +341,7 @@ def check(trace):
             flows.setdefault(e["id"], []).append(e["ph"])
         if e["pid"] == CPU_GROUP and e["ph"] != "M":
             if e["ts"] < last.get(e["tid"], 0):
-                bad.append(f"CPU {e['tid']}: time goes back to {e['ts']} µs")
+                bad.append(f"CPU {e['tid'] - CPU_TID}: time goes back to {e['ts']} µs")
             last[e["tid"]] = e["ts"]
         if e["ph"] == "X" and e.get("dur", -1) < 0:
             bad.append(f"slice {e['name']} has no duration")

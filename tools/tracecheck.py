@@ -71,12 +71,14 @@ def convert_problems():
     flows = [e for e in ev if e["ph"] in ("s", "f")]
     if sorted(e["ph"] for e in flows) != ["f", "s"]:
         bad.append(f"one message should be one flow, got {[e['ph'] for e in flows]}")
-    elif [e["tid"] for e in sorted(flows, key=lambda e: e["ph"], reverse=True)] != [0, 1]:
+    elif [e["tid"] - t2j.CPU_TID for e in sorted(flows, key=lambda e: e["ph"], reverse=True)] \
+            != [0, 1]:
         bad.append("the flow should go from CPU 0 to CPU 1")
     if trace["otherData"]["lost"] != 5:
         bad.append(f"lost {trace['otherData']['lost']}, expected 5")
-    runs = [e for e in ev if e["ph"] == "X" and e.get("cat") == "run" and e["pid"] == 0]
-    if sorted((e["tid"], e["ts"], e["dur"]) for e in runs) != [(0, 1.0, 3.0), (1, 2.7, 0.8)]:
+    runs = [e for e in ev if e["ph"] == "X" and e.get("cat") == "run" and e["pid"] == t2j.CPU_GROUP]
+    if sorted((e["tid"] - t2j.CPU_TID, e["ts"], e["dur"]) for e in runs) != [(0, 1.0, 3.0),
+                                                                           (1, 2.7, 0.8)]:
         bad.append(f"running slices wrong: {[(e['tid'], e['ts'], e['dur']) for e in runs]}")
     if not any(e["ph"] == "X" and e["name"] == "mbox_send" and e["dur"] == 0.4 for e in ev):
         bad.append("the system call was not named from lib/syscalls.h, or its time is wrong")
