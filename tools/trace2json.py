@@ -312,6 +312,10 @@ class Builder:
         flows = self.flow_ids()
         for cpu in sorted(self.d.cpus):
             self.run_cpu(cpu, self.d.cpus[cpu], flows)
+            if self.d.lost.get(cpu):        # said where it is seen, not only in otherData
+                recs = self.d.cpus[cpu]
+                self.instant(cpu, f"buffer full: {self.d.lost[cpu]} records lost",
+                             recs[-1].ts if recs else 0.0, "trace")
         self.syscalls()
         # Stable sort by time: each track's events in the order they happened.
         self.ev.sort(key=lambda e: e["ts"])

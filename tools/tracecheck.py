@@ -76,6 +76,9 @@ def convert_problems():
         bad.append("the flow should go from CPU 0 to CPU 1")
     if trace["otherData"]["lost"] != 5:
         bad.append(f"lost {trace['otherData']['lost']}, expected 5")
+    if not any(e["name"] == "buffer full: 5 records lost" and e["tid"] == t2j.CPU_TID + 1
+               for e in ev):
+        bad.append("the lost records are not shown on CPU 1's track")
     runs = [e for e in ev if e["ph"] == "X" and e.get("cat") == "run" and e["pid"] == t2j.CPU_GROUP]
     if sorted((e["tid"] - t2j.CPU_TID, e["ts"], e["dur"]) for e in runs) != [(0, 1.0, 3.0),
                                                                            (1, 2.7, 0.8)]:
