@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cohfake  # noqa: E402
 import gdbtest  # noqa: E402
 import qemu_run  # noqa: E402
+import syscallcheck  # noqa: E402
 import tracecheck  # noqa: E402
 
 BUILD = os.environ.get("BUILD", "build")
@@ -408,6 +409,8 @@ def guest_runs():
     # into well-formed Chrome traces with an arrow per message
     # (tools/tracecheck.py).
     runs += tracecheck.runs(GuestRun, Result, OUT)
+    # Adding a system call takes one line of lib/syscalls.h and a handler.
+    runs.append(syscallcheck.NewCallCheck(Result))
     runs += [
         GuestRun("shell-session", "", smp=2,
                  stdin=b"ps\nfault null\necho still alive\npoweroff\n",

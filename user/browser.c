@@ -142,54 +142,6 @@ static int tab_no(const struct tab *t)
 
 /* ---- How a child ended ---- */
 
-/* Every system call's name and sandbox group, as in kernel/syscall.c. */
-static const struct {
-	const char *name;
-	uint64_t group;
-} calls[NSYSCALL] = {
-	[SYS_exit] = { "exit", SB_BASIC },
-	[SYS_fork] = { "fork", SB_PROC },
-	[SYS_exec] = { "exec", SB_PROC },
-	[SYS_spawn] = { "spawn", SB_PROC },
-	[SYS_wait] = { "wait", SB_PROC },
-	[SYS_kill] = { "kill", SB_PROC },
-	[SYS_getpid] = { "getpid", SB_BASIC },
-	[SYS_getppid] = { "getppid", SB_BASIC },
-	[SYS_yield] = { "yield", SB_BASIC },
-	[SYS_sleep] = { "sleep", SB_BASIC },
-	[SYS_uptime] = { "uptime", SB_BASIC },
-	[SYS_write] = { "write", SB_CONSOLE },
-	[SYS_read] = { "read", SB_CONSOLE },
-	[SYS_setaffinity] = { "setaffinity", SB_PROC },
-	[SYS_getaffinity] = { "getaffinity", SB_BASIC },
-	[SYS_getcpu] = { "getcpu", SB_BASIC },
-	[SYS_ps] = { "ps", SB_SYSTEM },
-	[SYS_sbrk] = { "sbrk", SB_BASIC },
-	[SYS_readdir] = { "readdir", SB_INITRD },
-	[SYS_fileread] = { "fileread", SB_INITRD },
-	[SYS_setfg] = { "setfg", SB_CONSOLE },
-	[SYS_poweroff] = { "poweroff", SB_SYSTEM },
-	[SYS_ncpu] = { "ncpu", SB_BASIC },
-	[SYS_memstat] = { "memstat", SB_SYSTEM },
-	[SYS_close] = { "close", SB_IPC },
-	[SYS_dup] = { "dup", SB_IPC },
-	[SYS_shm_create] = { "shm_create", SB_IPC },
-	[SYS_shm_open] = { "shm_open", SB_NAMES },
-	[SYS_shm_map] = { "shm_map", SB_IPC },
-	[SYS_shm_unmap] = { "shm_unmap", SB_IPC },
-	[SYS_shm_unlink] = { "shm_unlink", SB_NAMES },
-	[SYS_mbox_create] = { "mbox_create", SB_IPC },
-	[SYS_mbox_open] = { "mbox_open", SB_NAMES },
-	[SYS_mbox_send] = { "mbox_send", SB_IPC },
-	[SYS_mbox_recv] = { "mbox_recv", SB_IPC },
-	[SYS_msg_send] = { "msg_send", SB_NAMES },
-	[SYS_msg_recv] = { "msg_recv", SB_IPC },
-	[SYS_proc_events] = { "proc_events", SB_PROC },
-	[SYS_handle_info] = { "handle_info", SB_IPC },
-	[SYS_counters] = { "counters", SB_SYSTEM },
-	[SYS_proc_counters] = { "proc_counters", SB_SYSTEM },
-	[SYS_sandbox] = { "sandbox", SB_BASIC },
-};
 
 static const char *group_name(uint64_t g)
 {
@@ -208,8 +160,9 @@ static const char *group_name(uint64_t g)
  * groups, naming an object without SB_NAMES, or else a bad handle. */
 static int describe_violation(int nr, uint64_t sb, char *buf, size_t cap)
 {
-	const char *name = nr >= 0 && nr < NSYSCALL && calls[nr].name ? calls[nr].name : "?";
-	uint64_t g = nr >= 0 && nr < NSYSCALL ? calls[nr].group : 0;
+	const char *name = nr >= 0 && nr < NSYSCALL && syscall_info[nr].name ?
+			   syscall_info[nr].name : "?";
+	uint64_t g = nr >= 0 && nr < NSYSCALL ? syscall_info[nr].group : 0;
 
 	if (g && !(g & sb))
 		return snprintf(buf, cap, "sandbox violation: %s (%s calls are not allowed)",

@@ -40,7 +40,8 @@ USER_ULIB_C_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(wildcard user/ulib/*
 USER_ULIB_S_OBJS := $(BUILD)/user/ulib/syscall6.o
 USER_ULIB_OBJS := $(USER_ULIB_C_OBJS) $(USER_ULIB_S_OBJS)
 USER_SHARED_OBJS := $(addprefix $(BUILD)/user/lib/,string.o fmt.o errno.o)
-USER_LIB_OBJS := $(USER_CRT0) $(USER_ULIB_OBJS) $(BUILD)/user/usys.o $(USER_SHARED_OBJS)
+USER_LIB_OBJS := $(USER_CRT0) $(USER_ULIB_OBJS) $(BUILD)/user/usys.o $(BUILD)/user/sysnames.o \
+	$(USER_SHARED_OBJS)
 USER_PROG_OBJS := $(addsuffix .o,$(USER_PROGS))
 
 $(USER_PROG_OBJS) $(USER_ULIB_C_OBJS): $(BUILD)/user/%.o: user/%.c
@@ -63,6 +64,15 @@ $(BUILD)/user/usys.S: lib/syscalls.h tools/gensyscalls
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  GEN     $@")
 	$(Q)tools/gensyscalls stubs lib/syscalls.h $@
+
+$(BUILD)/user/sysnames.c: lib/syscalls.h tools/gensyscalls
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)tools/gensyscalls names lib/syscalls.h $@
+
+$(BUILD)/user/sysnames.o: $(BUILD)/user/sysnames.c
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
 $(BUILD)/user/usys.o: $(BUILD)/user/usys.S
 	@$(if $(Q),echo "  AS      $<")

@@ -63,6 +63,15 @@ long sys_failinject(const struct failinject_set *fs);
 /* Any call number with six arguments (user/ulib/syscall6.S), for tests. */
 long syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 
+/* Every call's name and sandbox group, by number (generated from
+ * lib/syscalls.h into build/user/sysnames.c); name is NULL for a number
+ * that is no call. */
+struct syscall_info {
+	const char *name;
+	uint64_t group;		/* SB_* */
+};
+extern const struct syscall_info syscall_info[NSYSCALL];
+
 /* ---- Processes (user/ulib/sys.c) ---- */
 
 /* Narrows this process's sandbox to allow & what it had (SB_* in
