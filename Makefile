@@ -61,6 +61,7 @@ help:
 	@echo "make test     host unit tests and guest test suites"
 	@echo "make debug    like run, but QEMU waits paused for gdb (DEBUG=1: kernel built -Og)"
 	@echo "make gdb      in a second terminal: gdb attached to 'make debug' (docs/debugging.md)"
+	@echo "make fuzz-host  libFuzzer on each lib/ parser, FUZZ_RUNS=$(FUZZ_RUNS) inputs each (docs/reliability.md)"
 	@echo "make bench    figures beside ../shared/TARGETS.md: $(BUILD)/bench/report.md"
 	@echo "make iso      build $(BUILD)/baton.iso"
 	@echo "make clean    remove $(BUILD)/"
@@ -141,6 +142,38 @@ test: deps
 	@tools/runtests
 
 test-build: $(ISO_INPUTS) $(HOST_TESTS)
+
+# Host fuzzers (tests/fuzz/, docs/reliability.md): one libFuzzer target per
+# lib/ parser, tests/fuzz/fuzz_<parser>.c.  `make fuzz-host` builds them
+# with clang and runs each for FUZZ_RUNS inputs, one after another,
+# starting from the seeds in tests/fuzz/corpus/<parser>/ (FUZZ_TARGETS=
+# "elf tar" runs only those).  `make test` replays the seeds through the
+# same targets, built with gcc and ASan/UBSan as build/host/test_fuzz_<parser>.
+FUZZ_CC ?= clang
+FUZZ_RUNS ?= 10000000
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wundef -I. \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_DEPS := tests/fuzz/fuzz.h $(HOST_LIB) $(wildcard lib/*.h)
+
+.PHONY: fuzz-host
+test-build: $(patsubst %,$(BUILD)/host/test_fuzz_%,$(FUZZ_TARGETS))
+
+$(BUILD)/host/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_DEPS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $< (corpus replay)")
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -DCORPUS_DIR='"$(CURDIR)/tests/fuzz/corpus/$*"' \
+		$< tests/fuzz/replay.c $(HOST_LIB) -o $@
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(HOST_LIB) -o $@
+
+fuzz-host:
+	@FUZZ=1 tools/install-deps
+	@$(MAKE) --no-print-directory $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+	@BUILD=$(BUILD) FUZZ_RUNS=$(FUZZ_RUNS) python3 tests/fuzz/run.py $(FUZZ_TARGETS)
 
 # Applies .clang-format to the C sources (see STYLE.md); review the diff.
 format:

@@ -262,9 +262,9 @@ static void add_command(struct parser *ps, const char *line, size_t n)
 	struct page *pg = ps->pg;
 	char *cmd = put_string(ps, line, n);
 
-	if (pg->ncmds < pg->cmds_cap && cmd)
-		pg->cmds[pg->ncmds] = cmd;
-	else
+	if (pg->ncmds < pg->cmds_cap)
+		pg->cmds[pg->ncmds] = cmd;	/* NULL if its text did not fit */
+	if (pg->ncmds >= pg->cmds_cap || !cmd)
 		ps->nospace = true;
 	pg->ncmds++;
 }

@@ -78,8 +78,10 @@ struct page {
 /*
  * Parses the len bytes at src (parsing stops early at a NUL byte) into
  * pg, using the storage pg lends.  Returns PAGE_OK, PAGE_E_NOSPACE if
- * some block, command or text did not fit (what did fit is valid, and
- * the counts say how much to lend next time), or PAGE_E_INVAL.
+ * some block, command or text did not fit, or PAGE_E_INVAL.  After
+ * PAGE_E_NOSPACE the counts say how much to lend next time, and what was
+ * stored is the start of the full result, except that a block's text or
+ * a command whose bytes did not fit is NULL.
  */
 int page_parse(const char *src, size_t len, struct page *pg);
 
