@@ -167,8 +167,8 @@ static bool tag_attr(const struct tag *t, const char *key, char *buf, size_t cap
 		bool match = (size_t)(p - k) == klen && memcmp(k, key, klen) == 0;
 		if (p >= end || *p != '=')
 			continue;
-		p++;
-		char quote = (*p == '"' || *p == '\'') ? *p++ : 0;
+		p++;	/* past '=': the value may be empty, even at the end */
+		char quote = p < end && (*p == '"' || *p == '\'') ? *p++ : 0;
 		const char *v = p;
 		while (p < end && (quote ? *p != quote : !is_space(*p)))
 			p++;
