@@ -39,9 +39,9 @@ def run(target):
         status = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT).returncode
     seconds = time.monotonic() - start
     text = open(log, errors="replace").read()
-    m = re.search(r"stat::number_of_executed_units: (\d+)", text)
+    m = re.search(r"stat::number_of_executed_units:\s+(\d+)", text)
     execs = int(m.group(1)) if m else 0
-    m = re.search(r"stat::new_units_added: (\d+)", text)
+    m = re.search(r"stat::new_units_added:\s+(\d+)", text)
     new = int(m.group(1)) if m else 0
     found = sorted(set(os.listdir(crashes)) - before)
     if status != 0 and not found:
@@ -62,6 +62,9 @@ def main():
     for t, execs, secs, new, nfound in rows:
         print(f"{t:8} {execs:11} {secs:9.0f} {execs / max(secs, 1e-9):8.0f} {new:11} {nfound:9}")
     for t, c in findings:
+        if c.startswith("("):
+            print(f"\nfinding in {t}: {c}")
+            continue
         print(f"\nfinding in {t}: {c}\n"
               f"  reproduce:  {BUILD}/fuzz/fuzz_{t} {c}\n"
               f"  keep it:    cp {c} tests/fuzz/corpus/{t}/  (then `make test` replays it "
