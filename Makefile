@@ -147,10 +147,12 @@ test-build: $(ISO_INPUTS) $(HOST_TESTS)
 # lib/ parser, tests/fuzz/fuzz_<parser>.c.  `make fuzz-host` builds them
 # with clang and runs each for FUZZ_RUNS inputs, one after another,
 # starting from the seeds in tests/fuzz/corpus/<parser>/ (FUZZ_TARGETS=
-# "elf tar" runs only those).  `make test` replays the seeds through the
+# "elf tar" runs only those; FUZZ_KEEP=1 adds what they found that reaches
+# new code to the corpus).  `make test` replays the corpus through the
 # same targets, built with gcc and ASan/UBSan as build/host/test_fuzz_<parser>.
 FUZZ_CC ?= clang
 FUZZ_RUNS ?= 10000000
+FUZZ_KEEP ?= 0
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wundef -I. \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -173,7 +175,8 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS)
 fuzz-host:
 	@FUZZ=1 tools/install-deps
 	@$(MAKE) --no-print-directory $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
-	@BUILD=$(BUILD) FUZZ_RUNS=$(FUZZ_RUNS) python3 tests/fuzz/run.py $(FUZZ_TARGETS)
+	@BUILD=$(BUILD) FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_KEEP=$(FUZZ_KEEP) \
+		python3 tests/fuzz/run.py $(FUZZ_TARGETS)
 
 # Applies .clang-format to the C sources (see STYLE.md); review the diff.
 format:

@@ -14,8 +14,10 @@ Usage: python3 tests/fuzz/mkcorpus.py   (from the top of the tree, after
            GRUB's quoted form
   page     the browser's pages in user/files/ (big.html: its first 4 KiB)
 
-Files named regress-* are inputs that once broke a parser; this script
-leaves them alone.  Everything it writes is deterministic.
+Files named regress-* (inputs that once broke a parser) and found-*
+(inputs `make fuzz-host` found that reach code the seeds do not: see
+docs/reliability.md) are not made here, and this script leaves them
+alone.  Everything it writes is deterministic.
 """
 import io
 import os
@@ -198,7 +200,7 @@ def main():
         d = os.path.join(CORPUS, parser)
         if os.path.isdir(d):
             for f in os.listdir(d):
-                if not f.startswith("regress-"):
+                if not f.startswith(("regress-", "found-")):
                     os.remove(os.path.join(d, f))
     elf_seeds()
     tar_seeds()

@@ -10,9 +10,14 @@ a hang (FUZZ_TIMEOUT seconds for one input) or running out of memory
 stops that target and leaves the input in build/fuzz/crashes/TARGET/.
 Prints one line per target (executions, time, findings), how to
 reproduce each finding, and exits 1 if there was any.
+
+With FUZZ_KEEP=1, the inputs found that reach code (coverage edges) the
+tree's corpus does not are then copied into it as found-<sha1>, chosen by
+libFuzzer's -merge, so that `make test` replays them too.
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -49,6 +54,23 @@ def run(target):
     return execs, seconds, new, [os.path.join(crashes, c) for c in found]
 
 
+def keep(target):
+    """Adds the found inputs that reach new edges to the tree's corpus."""
+    exe = os.path.join(BUILD, "fuzz", f"fuzz_{target}")
+    seeds = os.path.join("tests", "fuzz", "corpus", target)
+    merged = os.path.join(BUILD, "fuzz", "merge", target)
+    shutil.rmtree(merged, ignore_errors=True)
+    shutil.copytree(seeds, merged)
+    have = set(os.listdir(merged))
+    subprocess.run([exe, "-merge=1", "-use_counters=0", merged,
+                    os.path.join(BUILD, "fuzz", "corpus", target)],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    new = sorted(set(os.listdir(merged)) - have)
+    for name in new:
+        shutil.copy(os.path.join(merged, name), os.path.join(seeds, f"found-{name}"))
+    print(f"fuzz-host: {target}: kept {len(new)} inputs in {seeds}/found-*", flush=True)
+
+
 def main():
     targets = sys.argv[1:]
     rows, findings = [], []
@@ -58,6 +80,8 @@ def main():
         findings += [(t, c) for c in found]
         print(f"fuzz-host: {t}: {execs} executions in {secs:.0f} s, "
               f"{new} new inputs, {len(found)} findings", flush=True)
+        if os.environ.get("FUZZ_KEEP") == "1" and not found:
+            keep(t)
     print("\nparser    executions   seconds   exec/s  new inputs  findings")
     for t, execs, secs, new, nfound in rows:
         print(f"{t:8} {execs:11} {secs:9.0f} {execs / max(secs, 1e-9):8.0f} {new:11} {nfound:9}")
