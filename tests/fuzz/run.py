@@ -13,7 +13,8 @@ reproduce each finding, and exits 1 if there was any.
 
 With FUZZ_KEEP=1, the inputs found that reach code (coverage edges) the
 tree's corpus does not are then copied into it as found-<sha1>, chosen by
-libFuzzer's -merge, so that `make test` replays them too.
+libFuzzer's -merge, so that `make test` replays them too (those up to
+16 KiB: the corpus in the tree stays small).
 """
 import os
 import re
@@ -25,6 +26,7 @@ import time
 BUILD = os.environ.get("BUILD", "build")
 RUNS = int(os.environ.get("FUZZ_RUNS", "10000000"))
 TIMEOUT = int(os.environ.get("FUZZ_TIMEOUT", "10"))
+KEEP_MAX = 16384        # FUZZ_KEEP: bigger inputs stay out of the tree
 
 
 def run(target):
@@ -65,7 +67,8 @@ def keep(target):
     subprocess.run([exe, "-merge=1", "-use_counters=0", merged,
                     os.path.join(BUILD, "fuzz", "corpus", target)],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    new = sorted(set(os.listdir(merged)) - have)
+    new = [n for n in sorted(set(os.listdir(merged)) - have)
+           if os.path.getsize(os.path.join(merged, n)) <= KEEP_MAX]
     for name in new:
         shutil.copy(os.path.join(merged, name), os.path.join(seeds, f"found-{name}"))
     print(f"fuzz-host: {target}: kept {len(new)} inputs in {seeds}/found-*", flush=True)
