@@ -94,7 +94,7 @@ def main():
             continue
         print(f"\nfinding in {t}: {c}\n"
               f"  reproduce:  {BUILD}/fuzz/fuzz_{t} {c}\n"
-              f"  keep it:    cp {c} tests/fuzz/corpus/{t}/  (then `make test` replays it "
+              f"  keep it:    cp {c} tests/fuzz/corpus/{t}/regress-<what>  (then `make test` replays it "
               f"through {BUILD}/host/test_fuzz_{t})")
     return 1 if findings else 0
 
