@@ -90,6 +90,7 @@ help:
 	@echo "make gdb      in a second terminal: gdb attached to 'make debug' (docs/debugging.md)"
 	@echo "make c2c      after a COHERENCE=1 run: the cache lines that moved most (tools/c2c)"
 	@echo "make trace    RUN=\"prog args\" traced: $(BUILD)/trace/PROG.json (Perfetto) and .svg"
+	@echo "make fuzz-host  libFuzzer on each lib/ parser, FUZZ_RUNS=$(FUZZ_RUNS) inputs each (docs/reliability.md)"
 	@echo "make bench    figures beside docs/performance.md: $(BUILD)/bench/report.md"
 	@echo "make iso      build $(BUILD)/baton.iso"
 	@echo "make clean    remove $(BUILD)/"
@@ -173,7 +174,7 @@ run-inputs: $(ISO_INPUTS) $(COH_INPUTS) $(BUILD)/compile_commands.json
 $(BUILD)/compile_commands.json: Makefile user/build.mk tools/compdb $(BUILD)/cflags
 	@mkdir -p $(BUILD)
 	$(Q)KERNEL_SRCS="$(KERNEL_C)" KERNEL_CC="$(CC)" KERNEL_FLAGS="$(CFLAGS)" \
-	USER_SRCS="$(wildcard user/*.c user/ulib/*.c) lib/string.c lib/fmt.c lib/errno.c" \
+	USER_SRCS="$(wildcard user/*.c user/ulib/*.c) lib/string.c lib/fmt.c lib/errno.c lib/page.c" \
 	USER_CC="$(CC)" USER_FLAGS="$(USER_CFLAGS)" \
 	HOST_SRCS="$(wildcard tests/host/test_*.c)" HOST_CC="$(HOSTCC)" HOST_FLAGS="$(HOST_CFLAGS)" \
 	tools/compdb $@
@@ -200,6 +201,41 @@ test: deps
 	@tools/runtests -j $(JOBS)
 
 test-build: $(ISO_INPUTS) $(HOST_TESTS) $(BUILD)/coherence.so $(BUILD)/compile_commands.json
+
+# Host fuzzers (tests/fuzz/, docs/reliability.md): one libFuzzer target per
+# lib/ parser, tests/fuzz/fuzz_<parser>.c.  `make fuzz-host` builds them
+# with clang and runs each for FUZZ_RUNS inputs, one after another,
+# starting from the seeds in tests/fuzz/corpus/<parser>/ (FUZZ_TARGETS=
+# "elf tar" runs only those; FUZZ_KEEP=1 adds what they found that reaches
+# new code to the corpus).  `make test` replays the corpus through the
+# same targets, built with gcc and ASan/UBSan as build/host/test_fuzz_<parser>.
+FUZZ_CC ?= clang
+FUZZ_RUNS ?= 10000000
+FUZZ_KEEP ?= 0
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wundef -I. \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_DEPS := tests/fuzz/fuzz.h $(HOST_LIB) $(wildcard lib/*.h)
+
+.PHONY: fuzz-host
+test-build: $(patsubst %,$(BUILD)/host/test_fuzz_%,$(FUZZ_TARGETS))
+
+$(BUILD)/host/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_DEPS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $< (corpus replay)")
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -DCORPUS_DIR='"$(CURDIR)/tests/fuzz/corpus/$*"' \
+		$< tests/fuzz/replay.c $(HOST_LIB) -o $@
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(HOST_LIB) -o $@
+
+fuzz-host:
+	@FUZZ=1 tools/install-deps
+	@$(MAKE) --no-print-directory $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+	@BUILD=$(BUILD) FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_KEEP=$(FUZZ_KEEP) \
+		python3 tests/fuzz/run.py $(FUZZ_TARGETS)
 
 # Applies .clang-format to the C sources (the style of the existing code); review the diff.
 format:

@@ -39,7 +39,7 @@ USER_CRT0 := $(BUILD)/user/ulib/crt0.o
 USER_ULIB_C_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(wildcard user/ulib/*.c))
 USER_ULIB_S_OBJS := $(BUILD)/user/ulib/syscall6.o
 USER_ULIB_OBJS := $(USER_ULIB_C_OBJS) $(USER_ULIB_S_OBJS)
-USER_SHARED_OBJS := $(addprefix $(BUILD)/user/lib/,string.o fmt.o errno.o)
+USER_SHARED_OBJS := $(addprefix $(BUILD)/user/lib/,string.o fmt.o errno.o page.o)
 USER_LIB_OBJS := $(USER_CRT0) $(USER_ULIB_OBJS) $(BUILD)/user/usys.o $(BUILD)/user/sysnames.o \
 	$(USER_SHARED_OBJS)
 USER_PROG_OBJS := $(addsuffix .o,$(USER_PROGS))

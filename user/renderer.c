@@ -19,18 +19,8 @@
  * also misbehave on purpose (crash, hang, escape, bomb ...) to show that
  * only this process suffers.
  *
- * Page format:
- *   <title>T</title>   the tab's title
- *   <h1>, <h2>         headings (underlined with = and -)
- *   <p>                a paragraph, word-wrapped; <br> breaks a line
- *   <ul><li>           a bulleted list
- *   <a href=PAGE>      a link, shown as [text -> PAGE]
- *   <hr>               a rule
- *   <pre>              preformatted lines, as written
- *   <plugin name=N label="...">  a box drawn by plug-in process N
- *   <script> ... </script>       one command per line (script_run below)
- *   <!-- ... -->       a comment
- * Unknown tags are ignored; &lt; &gt; &amp; &quot; are decoded.
+ * The page format (a tiny HTML subset) is parsed by lib/page.c, which
+ * the host fuzzes and tests; this file lays out what it returns.
  *
  * Messages, text, first word the verb:
  *   browser -> renderer (cmd):   PBOX name (+ shm handle), PCTL name
@@ -44,6 +34,7 @@
  */
 #include "ipc.h"
 #include "user/browser-proto.h"
+#include "lib/page.h"
 
 /* Handles given at spawn. */
 #define H_CMD		0
@@ -62,24 +53,13 @@ struct box_page {
 #define HEARTBEAT_MS	200
 #define TICK_MS		100
 #define LOAD_WAIT_MS	2000	/* LOADED at the latest this long after start */
-#define MAX_PLUGINS	4	/* plug-in kinds on one page */
 #define SCRIPT_LOG	10	/* script output lines kept */
-#define NAME_MAX	16
 
 /* ---- The document ---- */
 
-enum block_kind { B_H1, B_H2, B_P, B_LI, B_PRE, B_HR, B_PLUGIN, B_SCRIPT, B_BLANK };
-
-struct block {
-	enum block_kind kind;
-	char *text;		/* B_H1..B_PRE; label for B_PLUGIN */
-	int plugin;		/* B_PLUGIN: index in plugins[] */
-	int inst;		/* B_PLUGIN: instance number on this page */
-};
-
 /* A plug-in kind the page uses, and what we hold of it. */
 struct plugin {
-	char name[NAME_MAX];
+	char name[PAGE_NAME_MAX];
 	struct box_page *box;	/* mapped read-only, once PBOX came */
 	int box_h, ctl_h;	/* handles, -1 until they come */
 	bool embedded;		/* EMBED sent for every instance */
@@ -87,11 +67,14 @@ struct plugin {
 	char why[96];
 };
 
-static struct block *blocks;
-static int nblocks, cap_blocks;
-static struct plugin plugins[MAX_PLUGINS];
-static int nplugins, ninstances;
-static char title[64] = "(untitled)";
+/* The parsed page: blocks, script commands and texts live in its storage. */
+static struct page page;
+static struct page_block *blocks;
+static int nblocks;
+static struct plugin plugins[PAGE_MAX_PLUGINS];
+static int nplugins;
+static char **script_cmds;
+static int nscript;
 
 static struct screen *screen;
 static const char *source;
@@ -117,23 +100,9 @@ static void *xmalloc(size_t n)
 	return p;
 }
 
-static char *dupstr(const char *s, size_t n)
-{
-	char *d = xmalloc(n + 1);
-
-	memcpy(d, s, n);
-	d[n] = '\0';
-	return d;
-}
-
 static bool is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-static char lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
 /* Sends a message to the browser; never waits. */
@@ -154,318 +123,29 @@ static void reply(const char *fmt, ...)
 
 /* ---- Parsing ---- */
 
-static void add_block(enum block_kind kind, char *text)
-{
-	if (nblocks == cap_blocks) {
-		cap_blocks = cap_blocks ? cap_blocks * 2 : 32;
-		blocks = realloc(blocks, cap_blocks * sizeof(*blocks));
-		if (!blocks)
-			die(3);
-	}
-	blocks[nblocks++] = (struct block){ .kind = kind, .text = text };
-}
-
-/* Inline text being gathered for the current block. */
-static char *inl;
-static size_t inl_len, inl_cap;
-
-static void inl_putc(char c)
-{
-	if (inl_len + 1 >= inl_cap) {
-		inl_cap = inl_cap ? inl_cap * 2 : 256;
-		inl = realloc(inl, inl_cap);
-		if (!inl)
-			die(3);
-	}
-	inl[inl_len++] = c;
-	inl[inl_len] = '\0';
-}
-
-static void inl_puts(const char *s)
-{
-	while (*s)
-		inl_putc(*s++);
-}
-
-/* Ends the current block as kind (if it holds any text). */
-static void flush_block(enum block_kind kind)
-{
-	size_t i = 0;
-
-	while (i < inl_len && is_space(inl[i]))
-		i++;
-	if (i < inl_len)
-		add_block(kind, dupstr(inl + i, inl_len - i));
-	inl_len = 0;
-}
-
-/* One tag: its lowercase name, whether it closes, and its attributes. */
-struct tag {
-	char name[16];
-	bool closing;
-	const char *attrs;	/* into the source, up to '>' */
-	size_t attrs_len;
-};
-
-/* Parses the tag at p (p[0] == '<'); returns the position after '>'. */
-static const char *parse_tag(const char *p, const char *end, struct tag *t)
-{
-	size_t n = 0;
-
-	p++;
-	t->closing = p < end && *p == '/';
-	if (t->closing)
-		p++;
-	while (p < end && !is_space(*p) && *p != '>' && *p != '/') {
-		if (n < sizeof(t->name) - 1)
-			t->name[n++] = lower(*p);
-		p++;
-	}
-	t->name[n] = '\0';
-	t->attrs = p;
-	while (p < end && *p != '>')
-		p++;
-	t->attrs_len = p - t->attrs;
-	return p < end ? p + 1 : p;
-}
-
-/* The value of attribute key in t (quoted or bare), into buf. */
-static bool tag_attr(const struct tag *t, const char *key, char *buf, size_t cap)
-{
-	const char *p = t->attrs, *end = t->attrs + t->attrs_len;
-	size_t klen = strlen(key);
-
-	while (p < end) {
-		while (p < end && (is_space(*p) || *p == '/'))
-			p++;
-		const char *k = p;
-		while (p < end && *p != '=' && !is_space(*p))
-			p++;
-		bool match = (size_t)(p - k) == klen && memcmp(k, key, klen) == 0;
-		if (p >= end || *p != '=')
-			continue;
-		p++;
-		char quote = (*p == '"' || *p == '\'') ? *p++ : 0;
-		const char *v = p;
-		while (p < end && (quote ? *p != quote : !is_space(*p)))
-			p++;
-		if (match) {
-			size_t n = (size_t)(p - v) < cap - 1 ? (size_t)(p - v) : cap - 1;
-			memcpy(buf, v, n);
-			buf[n] = '\0';
-			return true;
-		}
-		if (quote && p < end)
-			p++;
-	}
-	return false;
-}
-
-/* The raw text up to </name> (for <script> and <title>); *next after it. */
-static char *raw_until(const char *p, const char *end, const char *name, const char **next)
-{
-	size_t n = strlen(name);
-	const char *q = p;
-
-	while (q < end) {
-		if (q[0] == '<' && q + 2 + n <= end && q[1] == '/') {
-			size_t i = 0;
-
-			while (i < n && lower(q[2 + i]) == name[i])
-				i++;
-			if (i == n)
-				break;
-		}
-		q++;
-	}
-	char *text = dupstr(p, q - p);
-	while (q < end && *q != '>')
-		q++;
-	*next = q < end ? q + 1 : q;
-	return text;
-}
-
-static int find_plugin(const char *name)
-{
-	for (int i = 0; i < nplugins; i++)
-		if (strcmp(plugins[i].name, name) == 0)
-			return i;
-	if (nplugins == MAX_PLUGINS)
-		return -1;
-	struct plugin *pl = &plugins[nplugins];
-	strlcpy(pl->name, name, sizeof(pl->name));
-	pl->box_h = pl->ctl_h = -1;
-	return nplugins++;
-}
-
-/* Script commands, in page order. */
-static char **script_cmds;
-static int nscript, script_cap;
-
-static void add_script(char *text)
-{
-	char *line = text;
-
-	for (char *p = text;; p++) {
-		if (*p != '\n' && *p != '\0')
-			continue;
-		bool last = *p == '\0';
-		*p = '\0';
-		while (is_space(*line))
-			line++;
-		if (*line && *line != '#') {
-			if (nscript == script_cap) {
-				script_cap = script_cap ? script_cap * 2 : 16;
-				script_cmds = realloc(script_cmds, script_cap * sizeof(char *));
-				if (!script_cmds)
-					die(3);
-			}
-			script_cmds[nscript++] = line;
-		}
-		if (last)
-			break;
-		line = p + 1;
-	}
-}
-
-static void plugin_element(const struct tag *t)
-{
-	char name[NAME_MAX], label[48] = "";
-	int i;
-
-	if (!tag_attr(t, "name", name, sizeof(name)))
-		return;
-	tag_attr(t, "label", label, sizeof(label));
-	if ((i = find_plugin(name)) < 0)
-		return;
-	add_block(B_PLUGIN, dupstr(label, strlen(label)));
-	blocks[nblocks - 1].plugin = i;
-	blocks[nblocks - 1].inst = ninstances++;
-}
-
-static const char *parse_script_or_title(const struct tag *t, const char *p, const char *end)
-{
-	char *text;
-
-	if (strcmp(t->name, "title") == 0) {
-		text = raw_until(p, end, "title", &p);
-		strlcpy(title, text, sizeof(title));
-		for (char *c = title; *c; c++)
-			if (*c < ' ' || *c > '~')
-				*c = ' ';
-		free(text);
-		return p;
-	}
-	flush_block(B_P);
-	text = raw_until(p, end, "script", &p);
-	if (nscript == 0)
-		add_block(B_SCRIPT, 0);		/* its log shows here */
-	add_script(text);			/* text stays: commands point into it */
-	return p;
-}
-
-/* The block a tag opens (h1, h2, p, li, pre), or -1. */
-static int block_tag(const char *name)
-{
-	static const struct {
-		const char *name;
-		enum block_kind kind;
-	} kinds[] = {
-		{ "h1", B_H1 }, { "h2", B_H2 }, { "p", B_P }, { "li", B_LI }, { "pre", B_PRE },
-	};
-
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (strcmp(name, kinds[i].name) == 0)
-			return kinds[i].kind;
-	return -1;
-}
-
-/* What a tag does to the document: cur is the kind of the block being
- * gathered, href the target of the link being gathered. */
-static void apply_tag(const struct tag *t, enum block_kind *cur, char *href, size_t hcap)
-{
-	const char *n = t->name;
-	int kind = block_tag(n);
-
-	if (kind >= 0) {
-		flush_block(*cur);
-		*cur = t->closing ? B_P : (enum block_kind)kind;	/* text after </p> is a paragraph */
-	} else if (strcmp(n, "ul") == 0) {
-		flush_block(*cur);
-		*cur = B_P;
-		if (t->closing)
-			add_block(B_BLANK, 0);
-	} else if (strcmp(n, "br") == 0) {
-		inl_putc('\n');
-	} else if (strcmp(n, "hr") == 0) {
-		flush_block(*cur);
-		add_block(B_HR, 0);
-	} else if (strcmp(n, "a") == 0 && !t->closing) {
-		if (!tag_attr(t, "href", href, hcap))
-			strlcpy(href, "?", hcap);
-		inl_putc('[');
-	} else if (strcmp(n, "a") == 0) {
-		inl_puts(" -> ");
-		inl_puts(href);
-		inl_putc(']');
-	} else if (strcmp(n, "plugin") == 0 && !t->closing) {
-		flush_block(*cur);
-		plugin_element(t);
-	}
-}
-
-/* Text between tags: entities decoded, spaces collapsed (except in <pre>). */
-static const char *parse_text(const char *p, const char *end, bool pre)
-{
-	static const struct { const char *name; char c; } ents[] = {
-		{ "&lt;", '<' }, { "&gt;", '>' }, { "&amp;", '&' }, { "&quot;", '"' },
-	};
-
-	if (*p == '&') {
-		for (size_t i = 0; i < sizeof(ents) / sizeof(ents[0]); i++) {
-			size_t n = strlen(ents[i].name);
-
-			if ((size_t)(end - p) >= n && memcmp(p, ents[i].name, n) == 0) {
-				inl_putc(ents[i].c);
-				return p + n;
-			}
-		}
-	}
-	if (!pre && is_space(*p)) {
-		if (inl_len && inl[inl_len - 1] != ' ' && inl[inl_len - 1] != '\n')
-			inl_putc(' ');
-		return p + 1;
-	}
-	inl_putc(*p == '\t' || *p == '\r' ? ' ' : *p);
-	return p + 1;
-}
-
-/* Builds blocks[] from the page source. */
+/* Parses the page twice: once to learn the sizes, once into storage
+ * allocated to fit (lib/page.h). */
 static void parse(const char *src, size_t len)
 {
-	const char *p = src, *end = src + len;
-	enum block_kind cur = B_P;
-	char href[PATH_MAX_LEN] = "";
-	struct tag t;
+	page_parse(src, len, &page);
+	page.blocks = xmalloc((page.nblocks + 1) * sizeof(*page.blocks));
+	page.blocks_cap = page.nblocks;
+	page.cmds = xmalloc((page.ncmds + 1) * sizeof(*page.cmds));
+	page.cmds_cap = page.ncmds;
+	page.text = xmalloc(page.text_len + 1);
+	page.text_cap = page.text_len;
+	if (page_parse(src, len, &page) != PAGE_OK)
+		die(3);
 
-	while (p < end) {
-		if (*p == '<' && end - p >= 4 && memcmp(p, "<!--", 4) == 0) {
-			const char *q = p + 4;
-
-			while (q + 3 <= end && memcmp(q, "-->", 3) != 0)
-				q++;
-			p = q + 3 <= end ? q + 3 : end;
-		} else if (*p == '<') {
-			p = parse_tag(p, end, &t);
-			if (!t.closing && (strcmp(t.name, "script") == 0 || strcmp(t.name, "title") == 0))
-				p = parse_script_or_title(&t, p, end);
-			else
-				apply_tag(&t, &cur, href, sizeof(href));
-		} else {
-			p = parse_text(p, end, cur == B_PRE);
-		}
+	blocks = page.blocks;
+	nblocks = (int)page.nblocks;
+	script_cmds = page.cmds;
+	nscript = (int)page.ncmds;
+	nplugins = page.nplugins;
+	for (int i = 0; i < nplugins; i++) {
+		memcpy(plugins[i].name, page.plugins[i], sizeof(plugins[i].name));
+		plugins[i].box_h = plugins[i].ctl_h = -1;
 	}
-	flush_block(cur);
 }
 
 /* ---- Layout ---- */
@@ -584,7 +264,7 @@ static void fill_rows(char rows[BOX_ROWS][BOX_COLS], const char *text, int nrows
 }
 
 /* The rows of plug-in box b: the plug-in's slot for us, or a placeholder. */
-static void box_rows(const struct block *b, char rows[BOX_ROWS][BOX_COLS])
+static void box_rows(const struct page_block *b, char rows[BOX_ROWS][BOX_COLS])
 {
 	const struct plugin *pl = &plugins[b->plugin];
 	int me = getpid();
@@ -610,7 +290,7 @@ static void box_rows(const struct block *b, char rows[BOX_ROWS][BOX_COLS])
 	memcpy(rows[0], "loading plug-in ...", 19);
 }
 
-static void layout_plugin(const struct block *b)
+static void layout_plugin(const struct page_block *b)
 {
 	char line[SCREEN_COLS + 1], rows[BOX_ROWS][BOX_COLS];
 	const char *label = b->text && *b->text ? b->text : plugins[b->plugin].name;
@@ -635,26 +315,26 @@ static void layout_plugin(const struct block *b)
 	emit("", 0);
 }
 
-static void layout_block(const struct block *b)
+static void layout_block(const struct page_block *b)
 {
 	switch (b->kind) {
-	case B_H1:
+	case PAGE_H1:
 		wrap(b->text, "", 0);
 		underline(b->text, '=');
 		emit("", 0);
 		break;
-	case B_H2:
+	case PAGE_H2:
 		wrap(b->text, "", 0);
 		underline(b->text, '-');
 		break;
-	case B_P:
+	case PAGE_P:
 		wrap(b->text, "", 0);
 		emit("", 0);
 		break;
-	case B_LI:
+	case PAGE_LI:
 		wrap(b->text, "  * ", 4);
 		break;
-	case B_PRE:
+	case PAGE_PRE:
 		for (const char *p = b->text; *p;) {
 			size_t n = 0;
 
@@ -665,16 +345,16 @@ static void layout_block(const struct block *b)
 		}
 		emit("", 0);
 		break;
-	case B_HR:
+	case PAGE_HR:
 		underline("----------------------------------------------------------------------------", '-');
 		break;
-	case B_PLUGIN:
+	case PAGE_PLUGIN:
 		layout_plugin(b);
 		break;
-	case B_SCRIPT:
+	case PAGE_SCRIPT:
 		layout_script();
 		break;
-	case B_BLANK:
+	case PAGE_BLANK:
 		emit("", 0);
 		break;
 	}
@@ -692,7 +372,7 @@ static void publish(void)
 	uint32_t seq = screen->seq;
 	__atomic_store_n(&screen->seq, seq + 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	memcpy(screen->title, title, sizeof(screen->title));
+	memcpy(screen->title, page.title, sizeof(screen->title));
 	screen->title[sizeof(screen->title) - 1] = '\0';
 	memcpy(screen->text, lines, (size_t)nlines * SCREEN_COLS);
 	screen->nlines = nlines;
@@ -710,7 +390,7 @@ static void embed(struct plugin *pl)
 	if (pl->embedded || pl->box_h < 0 || pl->ctl_h < 0)
 		return;
 	for (int i = 0; i < nblocks; i++) {
-		if (blocks[i].kind != B_PLUGIN || blocks[i].plugin != idx)
+		if (blocks[i].kind != PAGE_PLUGIN || blocks[i].plugin != idx)
 			continue;
 		int n = snprintf(msg, sizeof(msg), "EMBED %d %s", blocks[i].inst,
 				 blocks[i].text ? blocks[i].text : "");
@@ -782,11 +462,11 @@ static bool plugins_settled(void)
 	int me = getpid();
 
 	for (int i = 0; i < nblocks; i++) {
-		const struct block *b = &blocks[i];
+		const struct page_block *b = &blocks[i];
 		const struct plugin *pl;
 		bool drawn = false;
 
-		if (b->kind != B_PLUGIN)
+		if (b->kind != PAGE_PLUGIN)
 			continue;
 		pl = &plugins[b->plugin];
 		if (pl->gone)
