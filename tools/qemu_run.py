@@ -2,7 +2,9 @@
 
 Used by `make run` (through tools/qemu-run), `make test` and `make bench`.
 COHERENCE=1 in the environment (or coherence=True) adds the coherence
-model: the ivshmem device and the plugin build/coherence.so.
+model: the ivshmem device and the plugin build/coherence.so.  UEFI=1 (or
+uefi=True) boots through UEFI firmware (OVMF) on the q35 machine instead
+of SeaBIOS on the pc machine (docs/boot.md).
 
 Exit status of a run: the guest's power-off status.  The guest writes v to
 the isa-debug-exit port, QEMU exits with (v << 1) | 1, and we undo that.  An
@@ -11,6 +13,7 @@ even QEMU status means it stopped without a power-off (a triple fault under
 """
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -101,9 +104,48 @@ def coherence_args(build, mem, stem=None):
             "-plugin", f"{plugin},ram={ram_bytes(mem)},shm={shm},out={out}"]
 
 
+# Debian's ovmf package: the firmware with its variable store built in,
+# which -bios loads (nothing the guest sets survives the run).
+OVMF_PATHS = ("/usr/share/ovmf/OVMF.fd", "/usr/share/qemu/OVMF.fd")
+
+
+def uefi_args():
+    """q35 with OVMF: the UEFI path a current PC takes (GRUB's x86_64-efi
+    half of the ISO, a GOP framebuffer, no VGA text mode)."""
+    fw = next((p for p in OVMF_PATHS if os.path.exists(p)), None)
+    if fw is None:
+        raise FileNotFoundError("UEFI=1 needs OVMF (Debian package ovmf; tools/install-deps "
+                                "installs it): none of " + ", ".join(OVMF_PATHS))
+    return ["-machine", "q35", "-bios", fw]
+
+
+def monitor_command(path, command, timeout=20):
+    """Sends one command to a QEMU human monitor listening on the unix
+    socket path (-monitor unix:PATH,server=on,wait=off) and returns its
+    reply once the next prompt shows."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        s.connect(path)
+        got = b""
+        while not got.endswith(b"(qemu) "):
+            chunk = s.recv(4096)
+            if not chunk:
+                raise ConnectionError("QEMU closed its monitor")
+            got += chunk
+        s.sendall(command.encode() + b"\n")
+        got = b""
+        while b"(qemu) " not in got:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            got += chunk
+        return got.decode("utf-8", "replace")
+
+
 def qemu_args(iso, smp="4", mem="256M", kvm="auto", interactive=False, extra=(), build="build",
-              coherence=False, coh_stem=None):
-    """coherence: run under the coherence model (TCG only: plugins need it)."""
+              coherence=False, coh_stem=None, uefi=False):
+    """coherence: run under the coherence model (TCG only: plugins need it).
+    uefi: boot through OVMF on q35 (uefi_args)."""
     if coherence:
         kvm = "0"
     if kvm == "auto":
@@ -119,6 +161,7 @@ def qemu_args(iso, smp="4", mem="256M", kvm="auto", interactive=False, extra=(),
     return (["qemu-system-x86_64", "-cdrom", iso, "-boot", "d", "-smp", str(smp), "-m", mem]
             + accel + ["-display", "none", "-no-reboot"] + console
             + ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+            + (uefi_args() if uefi else [])
             + (coherence_args(build, mem, coh_stem) if coherence else []) + list(extra))
 
 
@@ -128,11 +171,13 @@ def decode_status(rc):
     return NO_POWEROFF
 
 
-def run_piped(args, stdin_data, out, timeout=None):
+def run_piped(args, stdin_data, out, timeout=None, on_ready=None):
     """Runs QEMU with serial output copied to `out` (a binary stream) and
     `stdin_data` (bytes) written to the serial line only once the kernel
     says its input is ready.  Bytes sent earlier would sit in the UART
     while GRUB initialises it and be dropped when GRUB clears the FIFO.
+    on_ready(captured), if given, runs first, on its own thread, with the
+    output so far (a bytearray that keeps growing).
     Returns (status, output bytes)."""
     proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     captured = bytearray()
@@ -140,6 +185,8 @@ def run_piped(args, stdin_data, out, timeout=None):
 
     def feed():
         try:
+            if on_ready:
+                on_ready(captured)
             if stdin_data:
                 proc.stdin.write(stdin_data)
                 proc.stdin.flush()
@@ -187,9 +234,13 @@ def main(argv):
               "accessible, or fails to start a guest); use KVM=auto or KVM=0 (QEMU's "
               "software emulation, TCG)", file=sys.stderr)
         return KVM_UNUSABLE
-    args = qemu_args(argv[1], env.get("SMP") or "4", env.get("MEM") or "256M",
-                     env.get("KVM") or "auto", interactive, argv[2:], build,
-                     coherence=env.get("COHERENCE") == "1")
+    try:
+        args = qemu_args(argv[1], env.get("SMP") or "4", env.get("MEM") or "256M",
+                         env.get("KVM") or "auto", interactive, argv[2:], build,
+                         coherence=env.get("COHERENCE") == "1", uefi=env.get("UEFI") == "1")
+    except FileNotFoundError as e:
+        print(f"qemu-run: {e}", file=sys.stderr)
+        return 1
     if interactive:
         try:
             rc = subprocess.run(args, timeout=timeout).returncode

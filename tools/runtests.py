@@ -22,6 +22,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gdbtest  # noqa: E402
@@ -316,6 +317,140 @@ def browser_runs():
     ]
 
 
+# ---- UEFI boots and the framebuffer console (docs/boot.md) ----
+# The same hybrid ISO booted through OVMF on q35: the kernel suites at
+# SMP=1 and 4, and the shell with a screendump that must show the boot line.
+
+class UefiRun(GuestRun):
+    """A GuestRun booted through OVMF (qemu_run.uefi_args) instead of SeaBIOS."""
+
+    def boot(self):
+        args = qemu_run.qemu_args(self.iso(), self.smp, self.mem, "0", False, build=BUILD,
+                                  uefi=True)
+        status, out = qemu_run.run_piped(args, self.stdin, None, self.timeout)
+        text = out.decode("utf-8", "replace")
+        with open(os.path.join(OUT, self.name + ".log"), "w") as f:
+            f.write(text)
+        return self.judge(status, text)
+
+
+FBCON_SOURCE = "arch/x86_64/fbcon.c"
+GLYPH = re.compile(r"\{((?:0x[0-9a-f]{2}, ){6}0x[0-9a-f]{2})\},")
+BOOT_LINE = re.compile(r"baton: \d+ MiB free, \d+ cpus online \([^)\n]*\)")
+
+
+def fbcon_glyphs(path=FBCON_SOURCE):
+    """{8x16 cell bitmap: character} for the font in fbcon.c, drawn as it
+    draws them: 5x7 rows, each pixel one wide and two tall, from (1, 1)."""
+    with open(path) as f:
+        rows = [[int(b, 16) for b in m.split(", ")] for m in GLYPH.findall(f.read())]
+    if len(rows) != 95:
+        raise ValueError(f"{path}: found {len(rows)} glyphs, expected 95 (' ' to '~')")
+    cells = {}
+    for i, glyph in enumerate(rows):
+        bits = tuple(tuple(bool(1 <= y <= 14 and 1 <= x <= 5 and glyph[(y - 1) // 2] >> (5 - x) & 1)
+                           for x in range(8)) for y in range(16))
+        cells.setdefault(bits, chr(32 + i))
+    return cells
+
+
+def read_ppm(path):
+    """(width, height, RGB bytes) of a binary PPM, as QEMU's screendump writes it."""
+    with open(path, "rb") as f:
+        data = f.read()
+    fields, pos = [], 0
+    while len(fields) < 4:
+        while data[pos:pos + 1].isspace():
+            pos += 1
+        end = pos
+        while not data[end:end + 1].isspace():
+            end += 1
+        fields.append(data[pos:end])
+        pos = end
+    if fields[0] != b"P6" or fields[3] != b"255":
+        raise ValueError(f"{path}: not an 8-bit binary PPM")
+    w, h = int(fields[1]), int(fields[2])
+    return w, h, data[pos + 1:pos + 1 + w * h * 3]
+
+
+def screen_text(path, glyphs):
+    """The lines of text on a screendump: each 8x16 cell read back through
+    the font (a lit pixel is brighter than a quarter); '?' for a cell that
+    is no glyph."""
+    w, h, px = read_ppm(path)
+    lit = [[px[i] + px[i + 1] + px[i + 2] > 192 for i in range(y * w * 3, (y + 1) * w * 3, 3)]
+           for y in range(h // 16 * 16)]
+    lines = []
+    for r in range(h // 16):
+        cell_rows = lit[r * 16:(r + 1) * 16]
+        line = [glyphs.get(tuple(tuple(row[c * 8:c * 8 + 8]) for row in cell_rows), "?")
+                for c in range(w // 8)]
+        lines.append("".join(line).rstrip())
+    return lines
+
+
+class ScreenRun(UefiRun):
+    """Boots the shell through OVMF; once its prompt is up, takes a
+    screendump through the QEMU monitor, reads the text on it with the
+    font from fbcon.c and checks that the boot line the serial console
+    printed is drawn there too, letter for letter; then powers off."""
+
+    def boot(self):
+        sock = os.path.join(OUT, self.name + ".mon")
+        ppm = os.path.join(OUT, self.name + ".ppm")
+        for old in (sock, ppm):
+            if os.path.exists(old):
+                os.remove(old)
+        args = qemu_run.qemu_args(self.iso(), self.smp, self.mem, "0", False, build=BUILD,
+                                  uefi=True, extra=["-monitor", f"unix:{sock},server=on,wait=off"])
+        errors = []
+
+        def dump(captured):
+            try:
+                waited = 0
+                while BOOT_LINE.search(bytes(captured).decode("utf-8", "replace")) is None \
+                        or not bytes(captured).rstrip().endswith(b"$"):
+                    if waited > self.timeout * 10:
+                        raise TimeoutError("no shell prompt")
+                    threading.Event().wait(0.1)
+                    waited += 1
+                qemu_run.monitor_command(sock, f"screendump {ppm}")
+            except Exception as e:      # reported by judge(), the run still powers off
+                errors.append(f"screendump failed: {e}")
+
+        status, out = qemu_run.run_piped(args, b"poweroff\n", None, self.timeout, on_ready=dump)
+        text = out.decode("utf-8", "replace")
+        with open(os.path.join(OUT, self.name + ".log"), "w") as f:
+            f.write(text)
+        results = self.judge(status, text)
+        results.append(self.check_screen(text, ppm, errors))
+        return results
+
+    def check_screen(self, text, ppm, errors):
+        name = f"{self.name}/boot-line-drawn"
+        serial = BOOT_LINE.search(text)
+        if errors or serial is None or not os.path.exists(ppm):
+            why = "; ".join(errors) or ("no boot line on the serial line" if serial is None
+                                        else "no screendump")
+            return Result(name, False, why)
+        lines = screen_text(ppm, fbcon_glyphs())
+        with open(os.path.join(OUT, self.name + ".screen"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        if serial.group(0) not in lines:
+            return Result(name, False, f"the screen does not show '{serial.group(0)}' "
+                          f"(text read back: {os.path.join(OUT, self.name + '.screen')})")
+        return Result(name, True)
+
+
+def uefi_runs():
+    return [
+        UefiRun("uefi-guest-smp1", "test expect_cpus=1", smp=1, tests=True, timeout=120),
+        UefiRun("uefi-guest-smp4", "test expect_cpus=4", smp=4, tests=True, timeout=120),
+        ScreenRun("uefi-fbcon", "", smp=1, timeout=120,
+                  must_print=("fbcon: ", "MiB free, 1 cpus online")),
+    ]
+
+
 def guest_runs():
     runs = []
     for smp in (1, 2, 4):
@@ -402,6 +537,7 @@ def guest_runs():
         GuestRun("boot-missing-initrd", "test=printk", initrd="missing", tests=True,
                  must_print=("no 'initrd' module",)),
     ]
+    runs += uefi_runs()
     return runs
 
 
