@@ -319,14 +319,23 @@ def browser_runs():
 
 # ---- UEFI boots and the framebuffer console (docs/boot.md) ----
 # The same hybrid ISO booted through OVMF on q35: the kernel suites at
-# SMP=1 and 4, and the shell with a screendump that must show the boot line.
+# SMP=1 and 4, and the shell with a screendump that must show the boot line;
+# and through SeaBIOS on q35, where the screen must stay in VGA text mode.
 
 class UefiRun(GuestRun):
-    """A GuestRun booted through OVMF (qemu_run.uefi_args) instead of SeaBIOS."""
+    """A GuestRun booted through OVMF (qemu_run.uefi_args) instead of
+    SeaBIOS; with uefi=False, through SeaBIOS on the q35 machine."""
+
+    def __init__(self, *args, uefi=True, **kw):
+        super().__init__(*args, **kw)
+        self.uefi = uefi
+
+    def machine(self):
+        return [] if self.uefi else ["-machine", "q35"]
 
     def boot(self):
         args = qemu_run.qemu_args(self.iso(), self.smp, self.mem, "0", False, build=BUILD,
-                                  uefi=True)
+                                  uefi=self.uefi, extra=self.machine())
         status, out = qemu_run.run_piped(args, self.stdin, None, self.timeout)
         text = out.decode("utf-8", "replace")
         with open(os.path.join(OUT, self.name + ".log"), "w") as f:
@@ -390,10 +399,12 @@ def screen_text(path, glyphs):
 
 
 class ScreenRun(UefiRun):
-    """Boots the shell through OVMF; once its prompt is up, takes a
-    screendump through the QEMU monitor, reads the text on it with the
-    font from fbcon.c and checks that the boot line the serial console
-    printed is drawn there too, letter for letter; then powers off."""
+    """Boots the shell; once its prompt is up, takes a screendump through
+    the QEMU monitor, then powers off.  Under UEFI it reads the text on the
+    screendump with the font from fbcon.c and checks that the boot line
+    the serial console printed is drawn there too, letter for letter.
+    Under BIOS the screen must be VGA text mode (80x25 cells of 9x16
+    pixels: 720x400), as before the framebuffer console existed."""
 
     def boot(self):
         sock = os.path.join(OUT, self.name + ".mon")
@@ -402,7 +413,8 @@ class ScreenRun(UefiRun):
             if os.path.exists(old):
                 os.remove(old)
         args = qemu_run.qemu_args(self.iso(), self.smp, self.mem, "0", False, build=BUILD,
-                                  uefi=True, extra=["-monitor", f"unix:{sock},server=on,wait=off"])
+                                  uefi=self.uefi, extra=self.machine() + [
+                                      "-monitor", f"unix:{sock},server=on,wait=off"])
         errors = []
 
         def dump(captured):
@@ -427,12 +439,16 @@ class ScreenRun(UefiRun):
         return results
 
     def check_screen(self, text, ppm, errors):
-        name = f"{self.name}/boot-line-drawn"
+        name = f"{self.name}/{'boot-line-drawn' if self.uefi else 'vga-text-mode'}"
         serial = BOOT_LINE.search(text)
         if errors or serial is None or not os.path.exists(ppm):
             why = "; ".join(errors) or ("no boot line on the serial line" if serial is None
                                         else "no screendump")
             return Result(name, False, why)
+        if not self.uefi:
+            w, h, _ = read_ppm(ppm)
+            ok = (w, h) == (720, 400) and "fbcon: " not in text
+            return Result(name, ok, "" if ok else f"screen is {w}x{h}, not VGA text (720x400)")
         lines = screen_text(ppm, fbcon_glyphs())
         with open(os.path.join(OUT, self.name + ".screen"), "w") as f:
             f.write("\n".join(lines) + "\n")
@@ -448,6 +464,7 @@ def uefi_runs():
         UefiRun("uefi-guest-smp4", "test expect_cpus=4", smp=4, tests=True, timeout=120),
         ScreenRun("uefi-fbcon", "", smp=1, timeout=120,
                   must_print=("fbcon: ", "MiB free, 1 cpus online")),
+        ScreenRun("bios-q35-vga", "", smp=2, uefi=False, must_print=("MiB free, 2 cpus online",)),
     ]
 
 
