@@ -398,13 +398,21 @@ def screen_text(path, glyphs):
     return lines
 
 
+# What ScreenRun types on the PS/2 keyboard (QEMU's sendkey): a command
+# with a shifted letter, then the power-off that ends the run.
+KEYS = ["e", "c", "h", "o", "spc", "shift-k", "b", "d", "spc", "o", "k", "ret",
+        "p", "o", "w", "e", "r", "o", "f", "f", "ret"]
+
+
 class ScreenRun(UefiRun):
     """Boots the shell; once its prompt is up, takes a screendump through
     the QEMU monitor, then powers off.  Under UEFI it reads the text on the
     screendump with the font from fbcon.c and checks that the boot line
     the serial console printed is drawn there too, letter for letter.
     Under BIOS the screen must be VGA text mode (80x25 cells of 9x16
-    pixels: 720x400), as before the framebuffer console existed."""
+    pixels: 720x400), as before the framebuffer console existed.  Then it
+    types on the PS/2 keyboard (KEYS): the run ends only if the shell
+    reads those keys."""
 
     def boot(self):
         sock = os.path.join(OUT, self.name + ".mon")
@@ -427,10 +435,12 @@ class ScreenRun(UefiRun):
                     threading.Event().wait(0.1)
                     waited += 1
                 qemu_run.monitor_command(sock, f"screendump {ppm}")
+                for key in KEYS:
+                    qemu_run.monitor_command(sock, f"sendkey {key}")
             except Exception as e:      # reported by judge(), the run still powers off
                 errors.append(f"screendump failed: {e}")
 
-        status, out = qemu_run.run_piped(args, b"poweroff\n", None, self.timeout, on_ready=dump)
+        status, out = qemu_run.run_piped(args, b"", None, self.timeout, on_ready=dump)
         text = out.decode("utf-8", "replace")
         with open(os.path.join(OUT, self.name + ".log"), "w") as f:
             f.write(text)
@@ -463,8 +473,9 @@ def uefi_runs():
         UefiRun("uefi-guest-smp1", "test expect_cpus=1", smp=1, tests=True, timeout=120),
         UefiRun("uefi-guest-smp4", "test expect_cpus=4", smp=4, tests=True, timeout=120),
         ScreenRun("uefi-fbcon", "", smp=1, timeout=120,
-                  must_print=("fbcon: ", "MiB free, 1 cpus online")),
-        ScreenRun("bios-q35-vga", "", smp=2, uefi=False, must_print=("MiB free, 2 cpus online",)),
+                  must_print=("fbcon: ", "MiB free, 1 cpus online", "$ echo Kbd ok")),
+        ScreenRun("bios-q35-vga", "", smp=2, uefi=False,
+                  must_print=("MiB free, 2 cpus online", "$ echo Kbd ok")),
     ]
 
 

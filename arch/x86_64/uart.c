@@ -64,4 +64,5 @@ void uart_enable_input(void)
 	irq_set_handler(IRQ_COM1, uart_interrupt);
 	outb(COM1 + UART_IER, 0x01);	/* data-available interrupt */
 	uart_interrupt();
+	ps2kbd_enable_input();		/* the keyboard, when there is one */
 }
