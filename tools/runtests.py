@@ -320,7 +320,8 @@ def browser_runs():
 # ---- UEFI boots and the framebuffer console (docs/boot.md) ----
 # The same hybrid ISO booted through OVMF on q35: the kernel suites at
 # SMP=1 and 4, and the shell with a screendump that must show the boot line;
-# and through SeaBIOS on q35, where the screen must stay in VGA text mode.
+# through SeaBIOS on q35, where the screen must stay in VGA text mode; and
+# one entry of GRUB's menu of lab runs.
 
 class UefiRun(GuestRun):
     """A GuestRun booted through OVMF (qemu_run.uefi_args) instead of
@@ -468,6 +469,21 @@ class ScreenRun(UefiRun):
         return Result(name, True)
 
 
+class MenuRun(GuestRun):
+    """Boots entry `entry` of GRUB's menu of lab runs (mkiso MENU_DEFAULT)
+    under SeaBIOS: the entry's own run= line must reach the kernel."""
+
+    def __init__(self, name, entry, **kw):
+        super().__init__(name, "", **kw)
+        self.entry = entry
+
+    def iso(self):
+        path = os.path.join(OUT, self.name + ".iso")
+        subprocess.run(["tools/mkiso", path], check=True,
+                       env=dict(os.environ, BUILD=BUILD, MENU_DEFAULT=str(self.entry)))
+        return path
+
+
 def uefi_runs():
     return [
         UefiRun("uefi-guest-smp1", "test expect_cpus=1", smp=1, tests=True, timeout=120),
@@ -476,6 +492,9 @@ def uefi_runs():
                   must_print=("fbcon: ", "MiB free, 1 cpus online", "$ echo Kbd ok")),
         ScreenRun("bios-q35-vga", "", smp=2, uefi=False,
                   must_print=("MiB free, 2 cpus online", "$ echo Kbd ok")),
+        MenuRun("menu-shm-vs-msg", 3, smp=2, timeout=120,
+                must_print=('command line: "run=cachebench shm-vs-msg"', "shm-vs-msg: cpu 0 <-> cpu 1",
+                            "cachebench exited: status 0")),
     ]
 
 
