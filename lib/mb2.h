@@ -54,7 +54,9 @@
 #define MB2_FB_RGB 1	  /* direct colour: the linear framebuffer fbcon uses */
 #define MB2_FB_EGA_TEXT 2 /* VGA text mode (BIOS boots) */
 
-#define MB2_MAX_MMAP 64
+/* GRUB copies a UEFI memory map entry by entry; real firmware often
+ * reports more than 64 ranges. */
+#define MB2_MAX_MMAP 256
 #define MB2_MAX_MODULES 8
 
 /* Error codes: 0 is success, everything else is negative. */

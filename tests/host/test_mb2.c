@@ -590,8 +590,8 @@ static void test_too_many(void **state)
 
 	/* Split over two tags. */
 	bi_init(&b);
-	bi_mmap(&b, 24, big, 40);
-	bi_mmap(&b, 24, big, 25);
+	bi_mmap(&b, 24, big, MB2_MAX_MMAP / 2 + 8);
+	bi_mmap(&b, 24, big, MB2_MAX_MMAP / 2 - 7);
 	bi_finish(&b);
 	assert_int_equal(parse_copy(b.buf, b.len, &info), MB2_ETOOMANY);
 
