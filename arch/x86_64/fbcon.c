@@ -20,6 +20,7 @@
 #include "kernel/arch.h"
 #include "kernel/printk.h"
 #include "kernel/vm.h"
+#include "lib/errno.h"
 #include "lib/mb2.h"
 #include "lib/string.h"
 
@@ -233,25 +234,27 @@ static void clear_frame(uint32_t width, uint32_t height)
 	memset(grid, ' ', sizeof(grid));
 }
 
-/* Returns 0, or -1 (and leaves the console unused) if fb will not do. */
+/*
+ * Takes fb as the screen and clears it.  Fails, touching nothing, with
+ * -EINVAL for a format it cannot draw (or a frame smaller than one
+ * cell) and -ERANGE for a frame outside the direct map's first 4 GiB.
+ */
 static int fbcon_init(const struct mb2_framebuffer *fb)
 {
-	if (mb2_fb_check(fb) < 0) {
+	if (mb2_fb_check(fb) < 0 || fb->width < CELL_W || fb->height < CELL_H) {
 		printk("fbcon: %ux%u, %u bpp, type %u: not a format this console draws\n",
 		       fb->width, fb->height, fb->bpp, fb->type);
-		return -1;
+		return -EINVAL;
 	}
 	if (fb->addr + (uint64_t)fb->pitch * fb->height > FB_LIMIT) {
 		printk("fbcon: framebuffer at %lx is above 4 GiB; serial only\n", fb->addr);
-		return -1;
+		return -ERANGE;
 	}
 	base = phys_to_virt(fb->addr);
 	pitch = fb->pitch;
 	bytes_pp = fb->bpp / 8;
 	cols = fb->width / CELL_W < MAX_COLS ? fb->width / CELL_W : MAX_COLS;
 	rows = fb->height / CELL_H < MAX_ROWS ? fb->height / CELL_H : MAX_ROWS;
-	if (cols == 0 || rows == 0)
-		return -1;
 	fg = mb2_fb_pixel(fb, 0xAA, 0xAA, 0xAA);
 	bg = mb2_fb_pixel(fb, 0, 0, 0);
 	clear_frame(fb->width, fb->height);
