@@ -439,7 +439,7 @@ class ScreenRun(UefiRun):
                 for key in KEYS:
                     qemu_run.monitor_command(sock, f"sendkey {key}")
             except Exception as e:      # reported by judge(), the run still powers off
-                errors.append(f"screendump failed: {e}")
+                errors.append(f"screendump or sendkey failed: {e}")
 
         status, out = qemu_run.run_piped(args, b"", None, self.timeout, on_ready=dump)
         text = out.decode("utf-8", "replace")
