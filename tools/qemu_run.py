@@ -144,10 +144,18 @@ def monitor_command(path, command, timeout=20):
         return got.decode("utf-8", "replace")
 
 
+def stick_args(image):
+    """The image as a USB stick (a raw disk on an xHCI controller), as it
+    boots once written to one with dd, instead of a CD."""
+    return ["-drive", f"if=none,id=stick,format=raw,readonly=on,file={image}",
+            "-device", "qemu-xhci", "-device", "usb-storage,drive=stick,bootindex=0"]
+
+
 def qemu_args(iso, smp="4", mem="256M", kvm="auto", interactive=False, extra=(), build="build",
-              coherence=False, coh_stem=None, uefi=False):
+              coherence=False, coh_stem=None, uefi=False, stick=False):
     """coherence: run under the coherence model (TCG only: plugins need it).
-    uefi: boot through OVMF on q35 (uefi_args)."""
+    uefi: boot through OVMF on q35 (uefi_args).  stick: boot the ISO as
+    a USB stick (stick_args) instead of a CD."""
     if coherence:
         kvm = "0"
     if kvm == "auto":
@@ -160,7 +168,8 @@ def qemu_args(iso, smp="4", mem="256M", kvm="auto", interactive=False, extra=(),
                    "-mon", "chardev=con"]
     else:
         console = ["-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con"]
-    return (["qemu-system-x86_64", "-cdrom", iso, "-boot", "d", "-smp", str(smp), "-m", mem]
+    media = stick_args(iso) if stick else ["-cdrom", iso, "-boot", "d"]
+    return (["qemu-system-x86_64"] + media + ["-smp", str(smp), "-m", mem]
             + accel + ["-display", "none", "-no-reboot"] + console
             + ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
             + (uefi_args() if uefi else [])

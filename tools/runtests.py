@@ -321,22 +321,24 @@ def browser_runs():
 # The same hybrid ISO booted through OVMF on q35: the kernel suites at
 # SMP=1 and 4, and the shell with a screendump that must show the boot line;
 # through SeaBIOS on q35, where the screen must stay in VGA text mode; and
-# one entry of GRUB's menu of lab runs.
+# one entry of GRUB's menu of lab runs.  uefi-guest-smp1 and the menu run
+# boot the ISO as a USB stick instead of a CD.
 
 class UefiRun(GuestRun):
     """A GuestRun booted through OVMF (qemu_run.uefi_args) instead of
-    SeaBIOS; with uefi=False, through SeaBIOS on the q35 machine."""
+    SeaBIOS; with uefi=False, through SeaBIOS on the q35 machine.  With
+    stick=True the ISO is a USB stick, as written with dd, not a CD."""
 
-    def __init__(self, *args, uefi=True, **kw):
+    def __init__(self, *args, uefi=True, stick=False, **kw):
         super().__init__(*args, **kw)
-        self.uefi = uefi
+        self.uefi, self.stick = uefi, stick
 
     def machine(self):
         return [] if self.uefi else ["-machine", "q35"]
 
     def boot(self):
         args = qemu_run.qemu_args(self.iso(), self.smp, self.mem, "0", False, build=BUILD,
-                                  uefi=self.uefi, extra=self.machine())
+                                  uefi=self.uefi, stick=self.stick, extra=self.machine())
         status, out = qemu_run.run_piped(args, self.stdin, None, self.timeout)
         text = out.decode("utf-8", "replace")
         with open(os.path.join(OUT, self.name + ".log"), "w") as f:
@@ -469,13 +471,17 @@ class ScreenRun(UefiRun):
         return Result(name, True)
 
 
-class MenuRun(GuestRun):
+class MenuRun(UefiRun):
     """Boots entry `entry` of GRUB's menu of lab runs (mkiso MENU_DEFAULT)
-    under SeaBIOS: the entry's own run= line must reach the kernel."""
+    from a USB stick under SeaBIOS on the pc machine, the way `make usb`
+    is used: the entry's own run= line must reach the kernel."""
 
     def __init__(self, name, entry, **kw):
-        super().__init__(name, "", **kw)
+        super().__init__(name, "", uefi=False, stick=True, **kw)
         self.entry = entry
+
+    def machine(self):
+        return []
 
     def iso(self):
         path = os.path.join(OUT, self.name + ".iso")
@@ -486,7 +492,8 @@ class MenuRun(GuestRun):
 
 def uefi_runs():
     return [
-        UefiRun("uefi-guest-smp1", "test expect_cpus=1", smp=1, tests=True, timeout=120),
+        UefiRun("uefi-guest-smp1", "test expect_cpus=1", smp=1, tests=True, timeout=120,
+                stick=True),
         UefiRun("uefi-guest-smp4", "test expect_cpus=4", smp=4, tests=True, timeout=120),
         ScreenRun("uefi-fbcon", "", smp=1, timeout=120,
                   must_print=("fbcon: ", "MiB free, 1 cpus online", "$ echo Kbd ok")),
