@@ -3,7 +3,8 @@
  * under UEFI (the firmware's GOP mode), for machines with no VGA text
  * mode.  Characters come from a built-in 5x7 font, each pixel drawn one
  * wide and two tall in an 8x16 cell, light grey on black; the screen
- * scrolls a line at a time.  16, 24 and 32 bits per pixel in any RGB
+ * scrolls a line at a time.  The cursor is a line under the next cell,
+ * in the cell's bottom pixel row, which no glyph uses.  16, 24 and 32 bits per pixel in any RGB
  * layout (lib/mb2.c checks the format and builds the pixel values).
  *
  * The text on screen is kept in grid[], so scrolling redraws only the
@@ -204,8 +205,19 @@ static void scroll(void)
 	row = rows - 1;
 }
 
+/* Draws (on) or erases the cursor line under cell (row, col). */
+static void cursor(bool on)
+{
+	uint8_t *p = base + ((uint64_t)row * CELL_H + CELL_H - 1) * pitch +
+		     (uint64_t)col * CELL_W * bytes_pp;
+
+	for (int x = 0; x < CELL_W; x++)
+		put_pixel(p + x * bytes_pp, on ? fg : bg);
+}
+
 static void fbcon_putc(char c)
 {
+	cursor(false);
 	if (c == '\n') {
 		col = 0;
 		row++;
@@ -223,6 +235,7 @@ static void fbcon_putc(char c)
 	}
 	if (row == rows)
 		scroll();
+	cursor(true);
 }
 
 /* Blanks the whole frame, including the strips beyond the last cells. */
@@ -259,6 +272,7 @@ static int fbcon_init(const struct mb2_framebuffer *fb)
 	bg = mb2_fb_pixel(fb, 0, 0, 0);
 	clear_frame(fb->width, fb->height);
 	row = col = 0;
+	cursor(true);
 	return 0;
 }
 
