@@ -152,10 +152,11 @@ def stick_args(image):
 
 
 def qemu_args(iso, smp="4", mem="256M", kvm="auto", interactive=False, extra=(), build="build",
-              coherence=False, coh_stem=None, uefi=False, stick=False):
+              coherence=False, coh_stem=None, uefi=False, stick=False, serial=True):
     """coherence: run under the coherence model (TCG only: plugins need it).
     uefi: boot through OVMF on q35 (uefi_args).  stick: boot the ISO as
-    a USB stick (stick_args) instead of a CD."""
+    a USB stick (stick_args) instead of a CD.  serial=False: a machine
+    with no COM1 at all, like many current PCs (nothing on stdout)."""
     if coherence:
         kvm = "0"
     if kvm == "auto":
@@ -168,6 +169,8 @@ def qemu_args(iso, smp="4", mem="256M", kvm="auto", interactive=False, extra=(),
                    "-mon", "chardev=con"]
     else:
         console = ["-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con"]
+    if not serial:
+        console = ["-serial", "none"]
     media = stick_args(iso) if stick else ["-cdrom", iso, "-boot", "d"]
     return (["qemu-system-x86_64"] + media + ["-smp", str(smp), "-m", mem]
             + accel + ["-display", "none", "-no-reboot"] + console

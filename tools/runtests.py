@@ -385,15 +385,16 @@ def read_ppm(path):
     return w, h, data[pos + 1:pos + 1 + w * h * 3]
 
 
-def screen_text(path, glyphs):
+def screen_text(path, glyphs, max_rows=None):
     """The lines of text on a screendump: each 8x16 cell read back through
     the font (a lit pixel is brighter than a quarter); '?' for a cell that
-    is no glyph."""
+    is no glyph.  max_rows: read only that many text rows from the top."""
     w, h, px = read_ppm(path)
+    rows = h // 16 if max_rows is None else min(h // 16, max_rows)
     lit = [[px[i] + px[i + 1] + px[i + 2] > 192 for i in range(y * w * 3, (y + 1) * w * 3, 3)]
-           for y in range(h // 16 * 16)]
+           for y in range(rows * 16)]
     lines = []
-    for r in range(h // 16):
+    for r in range(rows):
         cell_rows = lit[r * 16:(r + 1) * 16]
         line = [glyphs.get(tuple(tuple(row[c * 8:c * 8 + 8]) for row in cell_rows), "?")
                 for c in range(w // 8)]
@@ -471,6 +472,60 @@ class ScreenRun(UefiRun):
         return Result(name, True)
 
 
+class NoSerialRun(UefiRun):
+    """Boots the shell through OVMF on a machine with no COM1 (nothing on
+    the serial line to read), watches the screen through screendumps
+    until it shows the boot line and the prompt, then types 'poweroff' on
+    the PS/2 keyboard: the run must end with status 0."""
+
+    def boot(self):
+        sock = os.path.join(OUT, self.name + ".mon")
+        ppm = os.path.join(OUT, self.name + ".ppm")
+        for old in (sock, ppm):
+            if os.path.exists(old):
+                os.remove(old)
+        args = qemu_run.qemu_args(self.iso(), self.smp, self.mem, "0", False, build=BUILD,
+                                  uefi=True, serial=False,
+                                  extra=["-monitor", f"unix:{sock},server=on,wait=off"])
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        lines, drawn = [], False
+        try:
+            lines, drawn = self.watch(proc, sock, ppm)
+            if drawn:
+                for key in ["p", "o", "w", "e", "r", "o", "f", "f", "ret"]:
+                    qemu_run.monitor_command(sock, f"sendkey {key}")
+            status = qemu_run.decode_status(proc.wait(timeout=self.timeout))
+        except Exception as e:      # a hang, or QEMU gone: reported below
+            proc.kill()
+            proc.wait()
+            status, lines = None, lines + [f"(runner: {e})"]
+        with open(os.path.join(OUT, self.name + ".screen"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        why = f"(screen text: {os.path.join(OUT, self.name + '.screen')})"
+        return [Result(f"{self.name}/boot-line-drawn", drawn,
+                       "" if drawn else f"no boot line and prompt on the screen {why}"),
+                Result(f"{self.name}/keyboard-poweroff", status == 0,
+                       "" if status == 0 else f"typed poweroff, status {status} {why}")]
+
+    def watch(self, proc, sock, ppm):
+        """Screendumps until the screen shows the boot line and then a
+        prompt; returns (screen lines, whether they did)."""
+        glyphs, lines = fbcon_glyphs(), []
+        for _ in range(self.timeout * 2):
+            if proc.poll() is not None:
+                break
+            threading.Event().wait(0.5)
+            try:
+                qemu_run.monitor_command(sock, f"screendump {ppm}")
+                lines = screen_text(ppm, glyphs, max_rows=12)   # the boot log's top
+            except (OSError, ValueError, IndexError):
+                continue                # monitor not up yet, or a half-written file
+            at = [i for i, l in enumerate(lines) if BOOT_LINE.fullmatch(l)]
+            if at and any(l.startswith("$") for l in lines[at[0] + 1:]):
+                return lines, True
+        return lines, False
+
+
 class MenuRun(UefiRun):
     """Boots entry `entry` of GRUB's menu of lab runs (mkiso MENU_DEFAULT)
     from a USB stick under SeaBIOS on the pc machine, the way `make usb`
@@ -497,6 +552,7 @@ def uefi_runs():
         UefiRun("uefi-guest-smp4", "test expect_cpus=4", smp=4, tests=True, timeout=120),
         ScreenRun("uefi-fbcon", "", smp=1, timeout=120,
                   must_print=("fbcon: ", "MiB free, 1 cpus online", "$ echo Kbd ok")),
+        NoSerialRun("uefi-no-serial", "", smp=1, timeout=60),
         ScreenRun("bios-q35-vga", "", smp=2, uefi=False,
                   must_print=("MiB free, 2 cpus online", "$ echo Kbd ok")),
         MenuRun("menu-shm-vs-msg", 3, smp=2, timeout=120,
