@@ -80,11 +80,25 @@ $(BUILD)/coherence.so: $(COH_SRC) $(wildcard tools/coherence/*.h) lib/mesi.h lib
 c2c:
 	@tools/c2c $(BUILD)/c2c.json
 
-.PHONY: all iso run run-inputs test test-build clean deps help format debug gdb bench c2c trace
+# UEFI (docs/boot.md, docs/real-hardware.md): the ISO is hybrid, so UEFI=1
+# only changes the machine: `make run UEFI=1` boots it through OVMF on q35
+# (tools/qemu_run.py) and Baton draws on the firmware's framebuffer.
+# `make usb` builds $(BUILD)/baton-usb.iso for a real machine: the same
+# image with GRUB's menu of lab runs shown for MENU_TIMEOUT seconds.
+UEFI ?= 0
+MENU_TIMEOUT ?= 30
+export UEFI
+
+usb: deps
+	@$(MAKE) --no-print-directory $(ISO_INPUTS)
+	@$(if $(Q),echo "  ISO     $(BUILD)/baton-usb.iso (menu: $(MENU_TIMEOUT) s)")
+	$(Q)MENU_TIMEOUT=$(MENU_TIMEOUT) tools/mkiso $(BUILD)/baton-usb.iso
+
+.PHONY: all iso run run-inputs test test-build clean deps help format debug gdb bench c2c trace usb
 all: iso
 
 help:
-	@echo "make run      boot Baton in QEMU (SMP=$(SMP) MEM=$(MEM) KVM=$(KVM) RUN=\"prog args\")"
+	@echo "make run      boot Baton in QEMU (SMP=$(SMP) MEM=$(MEM) KVM=$(KVM) RUN=\"prog args\" UEFI=$(UEFI))"
 	@echo "make test     host unit tests and guest test suites"
 	@echo "make debug    like run, but QEMU waits paused for gdb (DEBUG=1: kernel built -Og)"
 	@echo "make gdb      in a second terminal: gdb attached to 'make debug' (docs/debugging.md)"
@@ -92,7 +106,8 @@ help:
 	@echo "make trace    RUN=\"prog args\" traced: $(BUILD)/trace/PROG.json (Perfetto) and .svg"
 	@echo "make fuzz-host  libFuzzer on each lib/ parser, FUZZ_RUNS=$(FUZZ_RUNS) inputs each (docs/reliability.md)"
 	@echo "make bench    figures beside docs/performance.md: $(BUILD)/bench/report.md"
-	@echo "make iso      build $(BUILD)/baton.iso"
+	@echo "make iso      build $(BUILD)/baton.iso (hybrid: boots through BIOS and UEFI)"
+	@echo "make usb      build $(BUILD)/baton-usb.iso for a USB stick, with a menu of lab runs"
 	@echo "make clean    remove $(BUILD)/"
 
 # V=1 shows full command lines.

@@ -14,6 +14,12 @@ void uart_init(void);
 void uart_putc(char c);
 void vga_init(void);
 void vga_putc(char c);
+/* The screen console: VGA text when fb is NULL or text mode, else the
+ * framebuffer console if it can draw on fb (needs the direct map).
+ * display_putc() draws one character on whichever was chosen. */
+struct mb2_framebuffer;
+void display_init(const struct mb2_framebuffer *fb);
+void display_putc(char c);
 
 /* This CPU's descriptor tables (GDT, TSS, IDT); id indexes cpus[]. */
 void arch_cpu_init(int id);

@@ -1,7 +1,9 @@
 /*
  * Reading the multiboot2 boot information (parsed by lib/mb2.c) into a
  * struct bootinfo: usable RAM, what must stay reserved, the modules
- * (initrd, symbols), the kernel command line and the ACPI RSDP.
+ * (initrd, symbols), the kernel command line, the ACPI RSDP and the
+ * display.  The same under BIOS and UEFI: GRUB reports all of it in tags
+ * (the RSDP in tag 14 or 15, the framebuffer in tag 8).
  *
  * Runs on the boot page tables, which map the first GiB in the direct
  * map; GRUB puts the information block there.
@@ -96,6 +98,8 @@ const struct bootinfo *bootinfo_parse(uint32_t magic, uint32_t info_pa)
 		bootinfo.rsdp = rsdp;
 		bootinfo.rsdp_len = mb.rsdp_len;
 	}
+	if (mb.has_fb)
+		bootinfo.fb = &mb.fb;	/* a copy: mb2_parse keeps no pointer for it */
 	if (*bootinfo.cmdline)
 		printk("boot: command line: %s\n", bootinfo.cmdline);
 	return &bootinfo;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "kernel/pmm.h"
+#include "lib/mb2.h"
 
 #define BOOT_MAX_RANGES 64
 
@@ -23,6 +24,7 @@ struct bootinfo {
 	size_t symbols_len;
 	const void *rsdp;		/* copy of the ACPI RSDP, or NULL */
 	size_t rsdp_len;
+	const struct mb2_framebuffer *fb;	/* the display, or NULL if unreported */
 };
 
 /* Parses the multiboot2 information; reports and halts on a bad magic or

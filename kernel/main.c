@@ -38,13 +38,14 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	cpus[0].online = true;
 	ncpu = 1;
 	uart_init();			/* serial console for printk */
-	vga_init();			/* VGA text console */
 	printk("baton: booting\n");
 	arch_cpu_init(0);		/* GDT, TSS, IDT: exceptions are reported */
 	bi = bootinfo_parse(magic, info_pa);	/* memory map, modules, cmdline */
 	lockcheck_init(bi->cmdline);	/* lock-order checker, if asked (`lockcheck`) */
 	pmm_init(bi->avail, bi->navail, bi->reserved, bi->nreserved);	/* frames */
 	vm_init(pmm_phys_top());	/* kernel page table with the full direct map */
+	display_init(bi->fb);		/* VGA text or the framebuffer console */
+	printk_display_ready();		/* printk on the screen from here on */
 	sym_init(bi->symbols, bi->symbols_len);	/* names in panic reports */
 	if (bi->initrd)
 		initrd_init(bi->initrd, bi->initrd_len);	/* user programs and files */

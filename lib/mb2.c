@@ -27,6 +27,8 @@
 #define MEMINFO_SIZE 16	  /* type, size, mem_lower, mem_upper */
 #define MMAP_FIXED 16	  /* type, size, entry_size, entry_version */
 #define MMAP_ENTRY_MIN 24 /* base_addr, length, type, reserved */
+#define FB_FIXED 32	  /* type, size, addr, pitch, width, height, bpp, type, reserved */
+#define FB_RGB_SIZE 38	  /* FB_FIXED + six bytes of colour fields */
 #define RSDP_V1_SIZE 20
 #define RSDP_V2_SIZE 36
 
@@ -139,6 +141,39 @@ static int parse_rsdp(const uint8_t *tag, uint32_t size, int version, struct mb2
 	return MB2_EOK;
 }
 
+/*
+ * Tag 8: u64 addr, u32 pitch, u32 width, u32 height, u8 bpp, u8 type,
+ * u16 reserved, then for RGB the position and size of red, green and
+ * blue (one byte each).  Whether a console can use it is mb2_fb_check's
+ * question; the parser only copies what is there.
+ */
+static int parse_framebuffer(const uint8_t *tag, uint32_t size, struct mb2_info *out)
+{
+	struct mb2_framebuffer *fb = &out->fb;
+
+	if (size < FB_FIXED)
+		return MB2_ETAGSIZE;
+	if (tag[29] == MB2_FB_RGB && size < FB_RGB_SIZE)
+		return MB2_ETAGSIZE;
+	memset(fb, 0, sizeof(*fb));
+	fb->addr = get_u64(tag + 8);
+	fb->pitch = get_u32(tag + 16);
+	fb->width = get_u32(tag + 20);
+	fb->height = get_u32(tag + 24);
+	fb->bpp = tag[28];
+	fb->type = tag[29];
+	if (fb->type == MB2_FB_RGB) {
+		fb->red_pos = tag[32];
+		fb->red_size = tag[33];
+		fb->green_pos = tag[34];
+		fb->green_size = tag[35];
+		fb->blue_pos = tag[36];
+		fb->blue_size = tag[37];
+	}
+	out->has_fb = true;
+	return MB2_EOK;
+}
+
 /* Dispatches one tag; size >= 8 and the tag lies inside the block. */
 static int parse_tag(const uint8_t *tag, uint32_t type, uint32_t size, struct mb2_info *out)
 {
@@ -153,6 +188,8 @@ static int parse_tag(const uint8_t *tag, uint32_t type, uint32_t size, struct mb
 		return parse_meminfo(tag, size, out);
 	case MB2_TAG_MMAP:
 		return parse_mmap(tag, size, out);
+	case MB2_TAG_FRAMEBUFFER:
+		return parse_framebuffer(tag, size, out);
 	case MB2_TAG_ACPI_OLD:
 		return parse_rsdp(tag, size, 1, out);
 	case MB2_TAG_ACPI_NEW:
@@ -216,6 +253,44 @@ int mb2_parse(const void *base, size_t len, struct mb2_info *out)
 	return err;
 }
 
+static bool field_fits(uint8_t pos, uint8_t size, uint8_t bpp)
+{
+	return size >= 1 && size <= 8 && pos < bpp && size <= bpp - pos;
+}
+
+int mb2_fb_check(const struct mb2_framebuffer *fb)
+{
+	uint32_t bytes;
+
+	if (fb == NULL || fb->type != MB2_FB_RGB)
+		return MB2_EFBFORMAT;
+	if (fb->bpp != 16 && fb->bpp != 24 && fb->bpp != 32)
+		return MB2_EFBFORMAT;
+	if (!field_fits(fb->red_pos, fb->red_size, fb->bpp) ||
+	    !field_fits(fb->green_pos, fb->green_size, fb->bpp) ||
+	    !field_fits(fb->blue_pos, fb->blue_size, fb->bpp))
+		return MB2_EFBFORMAT;
+	bytes = fb->bpp / 8;
+	if (fb->width == 0 || fb->height == 0 || fb->width > fb->pitch / bytes)
+		return MB2_EFBFORMAT;
+	if ((uint64_t)fb->pitch * fb->height > 0xFFFFFFFFull)
+		return MB2_EFBFORMAT;
+	if (fb->addr == 0 || fb->addr + (uint64_t)fb->pitch * fb->height < fb->addr)
+		return MB2_EFBFORMAT;
+	return MB2_EOK;
+}
+
+static uint32_t component(uint8_t value, uint8_t pos, uint8_t size)
+{
+	return (uint32_t)(value >> (8 - size)) << pos;
+}
+
+uint32_t mb2_fb_pixel(const struct mb2_framebuffer *fb, uint8_t r, uint8_t g, uint8_t b)
+{
+	return component(r, fb->red_pos, fb->red_size) | component(g, fb->green_pos, fb->green_size) |
+	       component(b, fb->blue_pos, fb->blue_size);
+}
+
 /* True if cmdline is word, or word followed by a space and more. */
 static bool first_word_is(const char *cmdline, const char *word)
 {
@@ -259,6 +334,8 @@ const char *mb2_strerror(int err)
 		return "module ends before it starts";
 	case MB2_ETOOMANY:
 		return "too many memory map entries or modules";
+	case MB2_EFBFORMAT:
+		return "framebuffer format a console cannot draw on";
 	default:
 		return "unknown multiboot2 error";
 	}

@@ -38,6 +38,7 @@
 #define MB2_TAG_MODULE 3
 #define MB2_TAG_MEMINFO 4
 #define MB2_TAG_MMAP 6
+#define MB2_TAG_FRAMEBUFFER 8
 #define MB2_TAG_ACPI_OLD 14
 #define MB2_TAG_ACPI_NEW 15
 
@@ -48,7 +49,14 @@
 #define MB2_MMAP_NVS 4
 #define MB2_MMAP_BADRAM 5
 
-#define MB2_MAX_MMAP 64
+/* Framebuffer types (tag 8). */
+#define MB2_FB_INDEXED 0  /* palette: not drawn on */
+#define MB2_FB_RGB 1	  /* direct colour: the linear framebuffer fbcon uses */
+#define MB2_FB_EGA_TEXT 2 /* VGA text mode (BIOS boots) */
+
+/* GRUB copies a UEFI memory map entry by entry; real firmware often
+ * reports more than 64 ranges. */
+#define MB2_MAX_MMAP 256
 #define MB2_MAX_MODULES 8
 
 /* Error codes: 0 is success, everything else is negative. */
@@ -64,6 +72,7 @@ enum mb2_error {
 	MB2_EMMAP = -8,	    /* memory map tag with a bad entry size */
 	MB2_EMODULE = -9,   /* module ends before it starts */
 	MB2_ETOOMANY = -10, /* more than MB2_MAX_MMAP / MB2_MAX_MODULES */
+	MB2_EFBFORMAT = -11, /* framebuffer a console cannot draw on (mb2_fb_check) */
 };
 
 struct mb2_mmap_entry {
@@ -74,6 +83,24 @@ struct mb2_mmap_entry {
 struct mb2_module {
 	uint64_t start, end; /* physical addresses, end is exclusive */
 	const char *cmdline; /* from the module2 line in grub.cfg */
+};
+
+/*
+ * Tag 8: the framebuffer the boot loader left the display in.  Under UEFI
+ * it is the firmware's linear (GOP) framebuffer; under BIOS, usually VGA
+ * text mode (type MB2_FB_EGA_TEXT, addr 0xB8000, width/height in
+ * characters).  A pixel of an RGB framebuffer is bpp bits, little-endian,
+ * with each colour in the bits [pos, pos + size).
+ */
+struct mb2_framebuffer {
+	uint64_t addr;		      /* physical address of the first line */
+	uint32_t pitch;		      /* bytes from one line to the next */
+	uint32_t width, height;	      /* pixels (characters for EGA text) */
+	uint8_t bpp;		      /* bits per pixel */
+	uint8_t type;		      /* MB2_FB_* */
+	uint8_t red_pos, red_size;     /* MB2_FB_RGB only */
+	uint8_t green_pos, green_size;
+	uint8_t blue_pos, blue_size;
 };
 
 struct mb2_info {
@@ -94,6 +121,9 @@ struct mb2_info {
 	const void *rsdp; /* NULL if none */
 	size_t rsdp_len;  /* bytes of the copy */
 	int rsdp_version; /* 0 none, 1 old (tag 14), 2 new (tag 15) */
+
+	bool has_fb; /* a framebuffer tag was present */
+	struct mb2_framebuffer fb;
 };
 
 /*
@@ -116,6 +146,21 @@ int mb2_parse(const void *base, size_t len, struct mb2_info *out);
  * "initrd2").  Returns NULL if there is none or name is empty.
  */
 const struct mb2_module *mb2_find_module(const struct mb2_info *info, const char *name);
+
+/*
+ * Checks that fb is an RGB framebuffer a text console can draw on: 16, 24
+ * or 32 bits per pixel, colour fields inside the pixel and at most 8 bits
+ * wide, lines long enough for the width, and the whole frame inside 4 GiB
+ * of bytes.  Returns MB2_EOK or MB2_EFBFORMAT.
+ */
+int mb2_fb_check(const struct mb2_framebuffer *fb);
+
+/*
+ * The pixel value of colour (r, g, b) (8 bits each) in fb's format: each
+ * component keeps its top `size` bits and moves to its position.  fb must
+ * have passed mb2_fb_check.
+ */
+uint32_t mb2_fb_pixel(const struct mb2_framebuffer *fb, uint8_t r, uint8_t g, uint8_t b);
 
 /* A short English description of an MB2_E* code (never NULL). */
 const char *mb2_strerror(int err);

@@ -2,7 +2,9 @@
 
 Used by `make run` (through tools/qemu-run), `make test` and `make bench`.
 COHERENCE=1 in the environment (or coherence=True) adds the coherence
-model: the ivshmem device and the plugin build/coherence.so.
+model: the ivshmem device and the plugin build/coherence.so.  UEFI=1 (or
+uefi=True) boots through UEFI firmware (OVMF) on the q35 machine instead
+of SeaBIOS on the pc machine (docs/boot.md).
 TRACE_CHANNEL=FILE (or trace_channel=FILE) opens the trace channel: the
 guest's trace dumps (docs/tracing.md) land in FILE, for tools/trace2json.
 
@@ -13,6 +15,7 @@ even QEMU status means it stopped without a power-off (a triple fault under
 """
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -108,10 +111,61 @@ def coherence_args(build, mem, stem=None):
             "-plugin", f"{plugin},ram={ram_bytes(mem)},shm={shm},out={out}"]
 
 
+# Debian's ovmf package: the firmware with its variable store built in,
+# which -bios loads (nothing the guest sets survives the run).
+OVMF_PATHS = ("/usr/share/ovmf/OVMF.fd", "/usr/share/qemu/OVMF.fd")
+
+
+def uefi_args():
+    """q35 with OVMF: the UEFI path a current PC takes (GRUB's x86_64-efi
+    half of the ISO, a GOP framebuffer, no VGA text mode)."""
+    fw = next((p for p in OVMF_PATHS if os.path.exists(p)), None)
+    if fw is None:
+        raise FileNotFoundError("UEFI=1 needs OVMF (Debian package ovmf; tools/install-deps "
+                                "installs it): none of " + ", ".join(OVMF_PATHS))
+    # No network card: Baton has no driver for one, and OVMF would load
+    # and start the card's boot ROM first (about 0.6 s of a 4 s boot here).
+    return ["-machine", "q35", "-bios", fw, "-nic", "none"]
+
+
+def monitor_command(path, command, timeout=20):
+    """Sends one command to a QEMU human monitor listening on the unix
+    socket path (-monitor unix:PATH,server=on,wait=off) and returns its
+    reply once the next prompt shows."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        s.connect(path)
+        got = b""
+        while not got.endswith(b"(qemu) "):
+            chunk = s.recv(4096)
+            if not chunk:
+                raise ConnectionError("QEMU closed its monitor")
+            got += chunk
+        s.sendall(command.encode() + b"\n")
+        got = b""
+        while b"(qemu) " not in got:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            got += chunk
+        return got.decode("utf-8", "replace")
+
+
+def stick_args(image):
+    """The image as a USB stick (a raw disk on an xHCI controller), as it
+    boots once written to one with dd, instead of a CD."""
+    return ["-drive", f"if=none,id=stick,format=raw,readonly=on,file={image}",
+            "-device", "qemu-xhci", "-device", "usb-storage,drive=stick,bootindex=0"]
+
+
 def qemu_args(iso, smp="4", mem="256M", kvm="auto", interactive=False, extra=(), build="build",
-              coherence=False, coh_stem=None, trace_channel=None):
+              coherence=False, coh_stem=None, trace_channel=None, uefi=False, stick=False,
+              serial=True):
     """coherence: run under the coherence model (TCG only: plugins need it).
-    trace_channel: a file that receives the guest's trace dumps."""
+    trace_channel: a file that receives the guest's trace dumps.
+    uefi: boot through OVMF on q35 (uefi_args).  stick: boot the ISO as
+    a USB stick (stick_args) instead of a CD.  serial=False: a machine
+    with no COM1 at all, like many current PCs (nothing on stdout)."""
     if coherence:
         kvm = "0"
     if kvm == "auto":
@@ -124,9 +178,13 @@ def qemu_args(iso, smp="4", mem="256M", kvm="auto", interactive=False, extra=(),
                    "-mon", "chardev=con"]
     else:
         console = ["-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con"]
-    return (["qemu-system-x86_64", "-cdrom", iso, "-boot", "d", "-smp", str(smp), "-m", mem]
+    if not serial:
+        console = ["-serial", "none"]
+    media = stick_args(iso) if stick else ["-cdrom", iso, "-boot", "d"]
+    return (["qemu-system-x86_64"] + media + ["-smp", str(smp), "-m", mem]
             + accel + ["-display", "none", "-no-reboot"] + console
             + ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+            + (uefi_args() if uefi else [])
             + (coherence_args(build, mem, coh_stem) if coherence else [])
             + trace_args(trace_channel) + list(extra))
 
@@ -155,11 +213,13 @@ def decode_status(rc):
     return NO_POWEROFF
 
 
-def run_piped(args, stdin_data, out, timeout=None):
+def run_piped(args, stdin_data, out, timeout=None, on_ready=None):
     """Runs QEMU with serial output copied to `out` (a binary stream) and
     `stdin_data` (bytes) written to the serial line only once the kernel
     says its input is ready.  Bytes sent earlier would sit in the UART
     while GRUB initialises it and be dropped when GRUB clears the FIFO.
+    on_ready(captured), if given, runs first, on its own thread, with the
+    output so far (a bytearray that keeps growing).
     Returns (status, output bytes)."""
     proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     captured = bytearray()
@@ -167,6 +227,8 @@ def run_piped(args, stdin_data, out, timeout=None):
 
     def feed():
         try:
+            if on_ready:
+                on_ready(captured)
             if stdin_data:
                 proc.stdin.write(stdin_data)
                 proc.stdin.flush()
@@ -229,10 +291,15 @@ def main(argv):
               "accessible, or fails to start a guest); use KVM=auto or KVM=0 (QEMU's "
               "software emulation, TCG)", file=sys.stderr)
         return KVM_UNUSABLE
-    args = qemu_args(argv[1], env.get("SMP") or "4", env.get("MEM") or "256M",
-                     env.get("KVM") or "auto", interactive, argv[2:], build,
-                     coherence=env.get("COHERENCE") == "1",
-                     trace_channel=env.get("TRACE_CHANNEL") or None)
+    try:
+        args = qemu_args(argv[1], env.get("SMP") or "4", env.get("MEM") or "256M",
+                         env.get("KVM") or "auto", interactive, argv[2:], build,
+                         coherence=env.get("COHERENCE") == "1",
+                         trace_channel=env.get("TRACE_CHANNEL") or None,
+                         uefi=env.get("UEFI") == "1")
+    except FileNotFoundError as e:
+        print(f"qemu-run: {e}", file=sys.stderr)
+        return 1
     if interactive:
         try:
             rc = subprocess.run(args, timeout=timeout).returncode

@@ -22,6 +22,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cohfake  # noqa: E402
@@ -334,6 +335,250 @@ def browser_runs():
     ]
 
 
+# ---- UEFI boots and the framebuffer console (docs/boot.md) ----
+# The same hybrid ISO booted through OVMF on q35: the kernel suites at
+# SMP=1 and 4, and the shell with a screendump that must show the boot line;
+# through SeaBIOS on q35, where the screen must stay in VGA text mode; and
+# one entry of GRUB's menu of lab runs.  uefi-guest-smp1 and the menu run
+# boot the ISO as a USB stick instead of a CD.
+
+class UefiRun(GuestRun):
+    """A GuestRun booted through OVMF (qemu_run.uefi_args) instead of
+    SeaBIOS; with uefi=False, through SeaBIOS on the q35 machine.  With
+    stick=True the ISO is a USB stick, as written with dd, not a CD."""
+
+    def __init__(self, *args, uefi=True, stick=False, **kw):
+        super().__init__(*args, **kw)
+        self.uefi, self.stick = uefi, stick
+
+    def machine(self):
+        return [] if self.uefi else ["-machine", "q35"]
+
+    def boot(self):
+        args = qemu_run.qemu_args(self.iso(), self.smp, self.mem, "0", False, build=BUILD,
+                                  uefi=self.uefi, stick=self.stick, extra=self.machine())
+        status, out = qemu_run.run_piped(args, self.stdin, None, self.timeout)
+        text = out.decode("utf-8", "replace")
+        with open(os.path.join(OUT, self.name + ".log"), "w") as f:
+            f.write(text)
+        return self.judge(status, text)
+
+
+FBCON_SOURCE = "arch/x86_64/fbcon.c"
+GLYPH = re.compile(r"\{((?:0x[0-9a-f]{2}, ){6}0x[0-9a-f]{2})\},")
+BOOT_LINE = re.compile(r"baton: \d+ MiB free, \d+ cpus online \([^)\n]*\)")
+
+
+def fbcon_glyphs(path=FBCON_SOURCE):
+    """{8x16 cell bitmap: character} for the font in fbcon.c, drawn as it
+    draws them: 5x7 rows, each pixel one wide and two tall, from (1, 1)."""
+    with open(path) as f:
+        rows = [[int(b, 16) for b in m.split(", ")] for m in GLYPH.findall(f.read())]
+    if len(rows) != 95:
+        raise ValueError(f"{path}: found {len(rows)} glyphs, expected 95 (' ' to '~')")
+    cells = {}
+    for i, glyph in enumerate(rows):
+        bits = tuple(tuple(bool(1 <= y <= 14 and 1 <= x <= 5 and glyph[(y - 1) // 2] >> (5 - x) & 1)
+                           for x in range(8)) for y in range(16))
+        cells.setdefault(bits, chr(32 + i))
+    return cells
+
+
+def read_ppm(path):
+    """(width, height, RGB bytes) of a binary PPM, as QEMU's screendump writes it."""
+    with open(path, "rb") as f:
+        data = f.read()
+    fields, pos = [], 0
+    while len(fields) < 4:
+        while data[pos:pos + 1].isspace():
+            pos += 1
+        end = pos
+        while not data[end:end + 1].isspace():
+            end += 1
+        fields.append(data[pos:end])
+        pos = end
+    if fields[0] != b"P6" or fields[3] != b"255":
+        raise ValueError(f"{path}: not an 8-bit binary PPM")
+    w, h = int(fields[1]), int(fields[2])
+    return w, h, data[pos + 1:pos + 1 + w * h * 3]
+
+
+def screen_text(path, glyphs, max_rows=None):
+    """The lines of text on a screendump: each 8x16 cell read back through
+    the font (a lit pixel is brighter than a quarter); '?' for a cell that
+    is no glyph.  max_rows: read only that many text rows from the top."""
+    w, h, px = read_ppm(path)
+    rows = h // 16 if max_rows is None else min(h // 16, max_rows)
+    lit = [[px[i] + px[i + 1] + px[i + 2] > 192 for i in range(y * w * 3, (y + 1) * w * 3, 3)]
+           for y in range(rows * 16)]
+    lines = []
+    for r in range(rows):
+        cell_rows = lit[r * 16:(r + 1) * 16]
+        line = [glyphs.get(tuple(tuple(row[c * 8:c * 8 + 8]) for row in cell_rows), "?")
+                for c in range(w // 8)]
+        lines.append("".join(line).rstrip())
+    return lines
+
+
+# What ScreenRun types on the PS/2 keyboard (QEMU's sendkey): a command
+# with a shifted letter, then the power-off that ends the run.
+KEYS = ["e", "c", "h", "o", "spc", "shift-k", "b", "d", "spc", "o", "k", "ret",
+        "p", "o", "w", "e", "r", "o", "f", "f", "ret"]
+
+
+class ScreenRun(UefiRun):
+    """Boots the shell; once its prompt is up, takes a screendump through
+    the QEMU monitor, then powers off.  Under UEFI it reads the text on the
+    screendump with the font from fbcon.c and checks that the boot line
+    the serial console printed is drawn there too, letter for letter.
+    Under BIOS the screen must be VGA text mode (80x25 cells of 9x16
+    pixels: 720x400), as before the framebuffer console existed.  Then it
+    types on the PS/2 keyboard (KEYS): the run ends only if the shell
+    reads those keys."""
+
+    def boot(self):
+        sock = os.path.join(OUT, self.name + ".mon")
+        ppm = os.path.join(OUT, self.name + ".ppm")
+        for old in (sock, ppm):
+            if os.path.exists(old):
+                os.remove(old)
+        args = qemu_run.qemu_args(self.iso(), self.smp, self.mem, "0", False, build=BUILD,
+                                  uefi=self.uefi, extra=self.machine() + [
+                                      "-monitor", f"unix:{sock},server=on,wait=off"])
+        errors = []
+
+        def dump(captured):
+            try:
+                waited = 0
+                while BOOT_LINE.search(bytes(captured).decode("utf-8", "replace")) is None \
+                        or not bytes(captured).rstrip().endswith(b"$"):
+                    if waited > self.timeout * 10:
+                        raise TimeoutError("no shell prompt")
+                    threading.Event().wait(0.1)
+                    waited += 1
+                qemu_run.monitor_command(sock, f"screendump {ppm}")
+                for key in KEYS:
+                    qemu_run.monitor_command(sock, f"sendkey {key}")
+            except Exception as e:      # reported by judge(), the run still powers off
+                errors.append(f"screendump or sendkey failed: {e}")
+
+        status, out = qemu_run.run_piped(args, b"", None, self.timeout, on_ready=dump)
+        text = out.decode("utf-8", "replace")
+        with open(os.path.join(OUT, self.name + ".log"), "w") as f:
+            f.write(text)
+        results = self.judge(status, text)
+        results.append(self.check_screen(text, ppm, errors))
+        return results
+
+    def check_screen(self, text, ppm, errors):
+        name = f"{self.name}/{'boot-line-drawn' if self.uefi else 'vga-text-mode'}"
+        serial = BOOT_LINE.search(text)
+        if errors or serial is None or not os.path.exists(ppm):
+            why = "; ".join(errors) or ("no boot line on the serial line" if serial is None
+                                        else "no screendump")
+            return Result(name, False, why)
+        if not self.uefi:
+            w, h, _ = read_ppm(ppm)
+            ok = (w, h) == (720, 400) and "fbcon: " not in text
+            return Result(name, ok, "" if ok else f"screen is {w}x{h}, not VGA text (720x400)")
+        lines = screen_text(ppm, fbcon_glyphs())
+        with open(os.path.join(OUT, self.name + ".screen"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        if serial.group(0) not in lines:
+            return Result(name, False, f"the screen does not show '{serial.group(0)}' "
+                          f"(text read back: {os.path.join(OUT, self.name + '.screen')})")
+        return Result(name, True)
+
+
+class NoSerialRun(UefiRun):
+    """Boots the shell through OVMF on a machine with no COM1 (nothing on
+    the serial line to read), watches the screen through screendumps
+    until it shows the boot line and the prompt, then types 'poweroff' on
+    the PS/2 keyboard: the run must end with status 0."""
+
+    def boot(self):
+        sock = os.path.join(OUT, self.name + ".mon")
+        ppm = os.path.join(OUT, self.name + ".ppm")
+        for old in (sock, ppm):
+            if os.path.exists(old):
+                os.remove(old)
+        args = qemu_run.qemu_args(self.iso(), self.smp, self.mem, "0", False, build=BUILD,
+                                  uefi=True, serial=False,
+                                  extra=["-monitor", f"unix:{sock},server=on,wait=off"])
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        lines, drawn = [], False
+        try:
+            lines, drawn = self.watch(proc, sock, ppm)
+            if drawn:
+                for key in ["p", "o", "w", "e", "r", "o", "f", "f", "ret"]:
+                    qemu_run.monitor_command(sock, f"sendkey {key}")
+            status = qemu_run.decode_status(proc.wait(timeout=self.timeout))
+        except Exception as e:      # a hang, or QEMU gone: reported below
+            proc.kill()
+            proc.wait()
+            status, lines = None, lines + [f"(runner: {e})"]
+        with open(os.path.join(OUT, self.name + ".screen"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        why = f"(screen text: {os.path.join(OUT, self.name + '.screen')})"
+        return [Result(f"{self.name}/boot-line-drawn", drawn,
+                       "" if drawn else f"no boot line and prompt on the screen {why}"),
+                Result(f"{self.name}/keyboard-poweroff", status == 0,
+                       "" if status == 0 else f"typed poweroff, status {status} {why}")]
+
+    def watch(self, proc, sock, ppm):
+        """Screendumps until the screen shows the boot line and then a
+        prompt; returns (screen lines, whether they did)."""
+        glyphs, lines = fbcon_glyphs(), []
+        for _ in range(self.timeout * 2):
+            if proc.poll() is not None:
+                break
+            threading.Event().wait(0.5)
+            try:
+                qemu_run.monitor_command(sock, f"screendump {ppm}")
+                lines = screen_text(ppm, glyphs, max_rows=12)   # the boot log's top
+            except (OSError, ValueError, IndexError):
+                continue                # monitor not up yet, or a half-written file
+            at = [i for i, l in enumerate(lines) if BOOT_LINE.fullmatch(l)]
+            if at and any(l.startswith("$") for l in lines[at[0] + 1:]):
+                return lines, True
+        return lines, False
+
+
+class MenuRun(UefiRun):
+    """Boots entry `entry` of GRUB's menu of lab runs (mkiso MENU_DEFAULT)
+    from a USB stick under SeaBIOS on the pc machine, the way `make usb`
+    is used: the entry's own run= line must reach the kernel."""
+
+    def __init__(self, name, entry, **kw):
+        super().__init__(name, "", uefi=False, stick=True, **kw)
+        self.entry = entry
+
+    def machine(self):
+        return []
+
+    def iso(self):
+        path = os.path.join(OUT, self.name + ".iso")
+        subprocess.run(["tools/mkiso", path], check=True,
+                       env=dict(os.environ, BUILD=BUILD, MENU_DEFAULT=str(self.entry)))
+        return path
+
+
+def uefi_runs():
+    return [
+        UefiRun("uefi-guest-smp1", "test expect_cpus=1", smp=1, tests=True, timeout=120,
+                stick=True),
+        UefiRun("uefi-guest-smp4", "test expect_cpus=4", smp=4, tests=True, timeout=120),
+        ScreenRun("uefi-fbcon", "", smp=1, timeout=120,
+                  must_print=("fbcon: ", "MiB free, 1 cpus online", "$ echo Kbd ok")),
+        NoSerialRun("uefi-no-serial", "", smp=1, timeout=60),
+        ScreenRun("bios-q35-vga", "", smp=2, uefi=False,
+                  must_print=("MiB free, 2 cpus online", "$ echo Kbd ok")),
+        MenuRun("menu-shm-vs-msg", 3, smp=2, timeout=120,
+                must_print=('command line: "run=cachebench shm-vs-msg"', "shm-vs-msg: cpu 0 <-> cpu 1",
+                            "cachebench exited: status 0")),
+    ]
+
+
 def guest_runs():
     runs = []
     for smp in (1, 2, 4):
@@ -438,6 +683,7 @@ def guest_runs():
         GuestRun("boot-missing-initrd", "test=printk", initrd="missing", tests=True,
                  must_print=("no 'initrd' module",)),
     ]
+    runs += uefi_runs()
     return runs
 
 

@@ -11,6 +11,7 @@ typedef void (*irq_handler_fn)(void);
 void idt_init(void);
 void idt_load(void);
 void uart_enable_input(void);
+void ps2kbd_enable_input(void);
 void irq_set_handler(int irq, irq_handler_fn fn);
 void irq_dispatch(uint64_t vector);
 

@@ -4,10 +4,16 @@
  * Output polls the transmit-holding-register-empty bit.  Input is
  * interrupt driven: each received byte is handed to console_input().
  *
+ * Many current PCs have no COM1.  There the port reads 0xFF, which
+ * looks like "data ready" for ever, so uart_init() checks the scratch
+ * register first and, without a UART, output and input do nothing (the
+ * screen and the PS/2 keyboard remain).
+ *
  * Set-up never clears the receive FIFO: when commands are piped into QEMU
  * they may already be waiting there, and clearing would drop them
  * (docs/toolchain.md, "Serial input").
  */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arch/x86_64/irq.h"
@@ -23,11 +29,18 @@
 #define UART_LCR	3
 #define UART_MCR	4
 #define UART_LSR	5
+#define UART_SCR	7	/* scratch: holds what is written, if there is a UART */
 #define LSR_DATA_READY	0x01
 #define LSR_THR_EMPTY	0x20
 
+static bool present;	/* set once by uart_init, on the boot CPU */
+
 void uart_init(void)
 {
+	outb(COM1 + UART_SCR, 0x5A);
+	present = inb(COM1 + UART_SCR) == 0x5A;
+	if (!present)
+		return;
 	outb(COM1 + UART_IER, 0x00);
 	outb(COM1 + UART_LCR, 0x80);	/* DLAB on: set the divisor */
 	outb(COM1 + UART_DATA, 1);	/* 115200 baud */
@@ -43,6 +56,8 @@ void uart_init(void)
 
 void uart_putc(char c)
 {
+	if (!present)
+		return;
 	if (c == '\n')
 		uart_putc('\r');
 	while (!(inb(COM1 + UART_LSR) & LSR_THR_EMPTY))
@@ -61,6 +76,9 @@ static void uart_interrupt(void)
  * at once, so piped input is read from its first byte. */
 void uart_enable_input(void)
 {
+	ps2kbd_enable_input();		/* the keyboard, when there is one */
+	if (!present)
+		return;
 	irq_set_handler(IRQ_COM1, uart_interrupt);
 	outb(COM1 + UART_IER, 0x01);	/* data-available interrupt */
 	uart_interrupt();

@@ -131,6 +131,24 @@ static size_t bi_rsdp(struct bi *b, int version)
 		      version == 2 ? 36 : 20);
 }
 
+/* A framebuffer tag as GRUB writes it; RGB fields only when rgb is set. */
+static size_t bi_fb(struct bi *b, uint64_t addr, uint32_t pitch, uint32_t w, uint32_t h,
+		    uint8_t bpp, uint8_t type, const uint8_t rgb[6])
+{
+	uint8_t p[30];
+
+	memset(p, 0, sizeof(p));
+	put64(p, addr);
+	put32(p + 8, pitch);
+	put32(p + 12, w);
+	put32(p + 16, h);
+	p[20] = bpp;
+	p[21] = type;
+	if (rgb)
+		memcpy(p + 24, rgb, 6);
+	return bi_tag(b, MB2_TAG_FRAMEBUFFER, p, rgb ? 30 : 24);
+}
+
 /* Appends the end tag and fills in total_size. */
 static void bi_finish(struct bi *b)
 {
@@ -572,8 +590,8 @@ static void test_too_many(void **state)
 
 	/* Split over two tags. */
 	bi_init(&b);
-	bi_mmap(&b, 24, big, 40);
-	bi_mmap(&b, 24, big, 25);
+	bi_mmap(&b, 24, big, MB2_MAX_MMAP / 2 + 8);
+	bi_mmap(&b, 24, big, MB2_MAX_MMAP / 2 - 7);
 	bi_finish(&b);
 	assert_int_equal(parse_copy(b.buf, b.len, &info), MB2_ETOOMANY);
 
@@ -762,6 +780,125 @@ static void test_fuzz_random_tags(void **state)
 	}
 }
 
+/* The framebuffer tag: copied as it is, 32 and 24 bpp RGB and EGA text. */
+static void test_framebuffer(void **state)
+{
+	static struct bi b;
+	static const uint8_t bgrx[6] = {16, 8, 8, 8, 0, 8};	/* OVMF's GOP: x8r8g8b8 */
+	struct mb2_info info;
+
+	(void)state;
+	bi_init(&b);
+	bi_fb(&b, 0x80000000ull, 800 * 4, 800, 600, 32, MB2_FB_RGB, bgrx);
+	bi_rsdp(&b, 2);
+	bi_finish(&b);
+	assert_int_equal(parse_copy(b.buf, b.len, &info), MB2_EOK);
+	assert_true(info.has_fb);
+	assert_int_equal(info.fb.addr, 0x80000000ull);
+	assert_int_equal(info.fb.pitch, 3200);
+	assert_int_equal(info.fb.width, 800);
+	assert_int_equal(info.fb.height, 600);
+	assert_int_equal(info.fb.bpp, 32);
+	assert_int_equal(info.fb.type, MB2_FB_RGB);
+	assert_int_equal(info.fb.red_pos, 16);
+	assert_int_equal(info.fb.green_pos, 8);
+	assert_int_equal(info.fb.blue_pos, 0);
+	assert_int_equal(info.fb.blue_size, 8);
+	assert_int_equal(info.rsdp_version, 2);	/* later tags still parsed */
+	assert_int_equal(mb2_fb_check(&info.fb), MB2_EOK);
+	assert_int_equal(mb2_fb_pixel(&info.fb, 0xAA, 0xBB, 0xCC), 0xAABBCCu);
+
+	/* VGA text under BIOS: parsed, but not drawable for fbcon. */
+	bi_init(&b);
+	bi_fb(&b, 0xB8000, 160, 80, 25, 16, MB2_FB_EGA_TEXT, NULL);
+	bi_finish(&b);
+	assert_int_equal(parse_copy(b.buf, b.len, &info), MB2_EOK);
+	assert_true(info.has_fb);
+	assert_int_equal(info.fb.type, MB2_FB_EGA_TEXT);
+	assert_int_equal(info.fb.width, 80);
+	assert_int_equal(mb2_fb_check(&info.fb), MB2_EFBFORMAT);
+
+	/* No tag: no framebuffer. */
+	bi_init(&b);
+	bi_finish(&b);
+	assert_int_equal(parse_copy(b.buf, b.len, &info), MB2_EOK);
+	assert_false(info.has_fb);
+
+	/* An RGB tag without its colour fields is too small; so is a short one. */
+	bi_init(&b);
+	bi_fb(&b, 0x80000000ull, 3200, 800, 600, 32, MB2_FB_RGB, NULL);
+	bi_finish(&b);
+	assert_int_equal(parse_copy(b.buf, b.len, &info), MB2_ETAGSIZE);
+	assert_false(info.has_fb);
+	bi_init(&b);
+	bi_tag(&b, MB2_TAG_FRAMEBUFFER, bgrx, 6);
+	bi_finish(&b);
+	assert_int_equal(parse_copy(b.buf, b.len, &info), MB2_ETAGSIZE);
+}
+
+static struct mb2_framebuffer rgb_fb(uint8_t bpp, uint32_t pitch)
+{
+	struct mb2_framebuffer fb = {
+		.addr = 0xFD000000ull, .pitch = pitch, .width = 1024, .height = 768, .bpp = bpp,
+		.type = MB2_FB_RGB, .red_pos = 16, .red_size = 8, .green_pos = 8, .green_size = 8,
+		.blue_pos = 0, .blue_size = 8,
+	};
+	return fb;
+}
+
+/* Which framebuffers a console accepts, and pixel values in each format. */
+static void test_fb_check_and_pixel(void **state)
+{
+	struct mb2_framebuffer fb;
+
+	(void)state;
+	fb = rgb_fb(24, 1024 * 3);		/* packed 24 bpp (SeaBIOS VBE, some GPUs) */
+	assert_int_equal(mb2_fb_check(&fb), MB2_EOK);
+	assert_int_equal(mb2_fb_pixel(&fb, 0x12, 0x34, 0x56), 0x123456u);
+	fb = rgb_fb(32, 1024 * 4 + 64);		/* lines padded past the width */
+	assert_int_equal(mb2_fb_check(&fb), MB2_EOK);
+	fb.red_pos = 0;				/* r8g8b8x8 order */
+	fb.blue_pos = 16;
+	assert_int_equal(mb2_fb_pixel(&fb, 0x12, 0x34, 0x56), 0x563412u);
+
+	fb = rgb_fb(16, 1024 * 2);		/* r5g6b5 */
+	fb.red_pos = 11, fb.red_size = 5, fb.green_pos = 5, fb.green_size = 6;
+	fb.blue_pos = 0, fb.blue_size = 5;
+	assert_int_equal(mb2_fb_check(&fb), MB2_EOK);
+	assert_int_equal(mb2_fb_pixel(&fb, 0xFF, 0xFF, 0xFF), 0xFFFFu);
+	assert_int_equal(mb2_fb_pixel(&fb, 0xFF, 0, 0), 0xF800u);
+
+	fb = rgb_fb(32, 1024 * 4 - 4);		/* pitch shorter than a line */
+	assert_int_equal(mb2_fb_check(&fb), MB2_EFBFORMAT);
+	fb = rgb_fb(8, 1024);			/* unsupported depths */
+	assert_int_equal(mb2_fb_check(&fb), MB2_EFBFORMAT);
+	fb = rgb_fb(15, 2048);
+	assert_int_equal(mb2_fb_check(&fb), MB2_EFBFORMAT);
+	fb = rgb_fb(32, 4096);
+	fb.red_pos = 30;			/* field runs out of the pixel */
+	assert_int_equal(mb2_fb_check(&fb), MB2_EFBFORMAT);
+	fb = rgb_fb(32, 4096);
+	fb.green_size = 0;
+	assert_int_equal(mb2_fb_check(&fb), MB2_EFBFORMAT);
+	fb = rgb_fb(32, 4096);
+	fb.blue_size = 9;
+	assert_int_equal(mb2_fb_check(&fb), MB2_EFBFORMAT);
+	fb = rgb_fb(32, 4096);
+	fb.height = 0;
+	assert_int_equal(mb2_fb_check(&fb), MB2_EFBFORMAT);
+	fb = rgb_fb(32, 0x40000);
+	fb.height = 0x10000;			/* frame larger than 4 GiB */
+	assert_int_equal(mb2_fb_check(&fb), MB2_EFBFORMAT);
+	fb = rgb_fb(32, 4096);
+	fb.addr = 0xFFFFFFFFFFFFF000ull;	/* wraps around */
+	assert_int_equal(mb2_fb_check(&fb), MB2_EFBFORMAT);
+	fb = rgb_fb(32, 4096);
+	fb.type = MB2_FB_INDEXED;
+	assert_int_equal(mb2_fb_check(&fb), MB2_EFBFORMAT);
+	assert_int_equal(mb2_fb_check(NULL), MB2_EFBFORMAT);
+	assert_string_equal(mb2_strerror(MB2_EFBFORMAT), "framebuffer format a console cannot draw on");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -780,6 +917,8 @@ int main(void)
 	    cmocka_unit_test(test_too_many),
 	    cmocka_unit_test(test_padding),
 	    cmocka_unit_test(test_strerror),
+	    cmocka_unit_test(test_framebuffer),
+	    cmocka_unit_test(test_fb_check_and_pixel),
 	    cmocka_unit_test(test_fuzz_mutations),
 	    cmocka_unit_test(test_fuzz_random_tags),
 	};
