@@ -69,6 +69,7 @@ static const struct syscall_entry syscalls[NSYSCALL] = {
 	[SYS_counters] = { sys_counters, "counters", SB_SYSTEM },
 	[SYS_proc_counters] = { sys_proc_counters, "proc_counters", SB_SYSTEM },
 	[SYS_sandbox] = { sys_sandbox, "sandbox", SB_BASIC },
+	[SYS_kcheck] = { sys_kcheck, "kcheck", SB_SYSTEM },	/* test-only: kernel/invariant.c */
 };
 
 void syscall_use_iret(void)

@@ -84,6 +84,7 @@ int64_t sys_handle_info(const uint64_t *a);
 int64_t sys_counters(const uint64_t *a);
 int64_t sys_proc_counters(const uint64_t *a);
 int64_t sys_sandbox(const uint64_t *a);
+int64_t sys_kcheck(const uint64_t *a);
 /* Kills the calling sandboxed process for a forbidden call. */
 void sandbox_violation(const char *call, int reason) __attribute__((noreturn));
 

@@ -60,6 +60,9 @@
 /* Sandbox (docs/browser-demo.md). */
 #define SYS_sandbox	42	/* int64_t sandbox(uint64_t allow): narrow to allow & current */
 
-#define NSYSCALL	43	/* one more than the highest number */
+/* Tests (docs/reliability.md). */
+#define SYS_kcheck	43	/* int kcheck(void): run the kernel's invariant check; objects checked */
+
+#define NSYSCALL	44	/* one more than the highest number */
 
 #endif

@@ -58,6 +58,7 @@ long sys_poweroff(long status);
 long sys_ncpu(void);
 long sys_memstat(struct memstat *st);
 long sys_sandbox(unsigned long allow);
+long sys_kcheck(void);
 
 /* Any call number with six arguments (user/ulib/syscall6.S), for tests. */
 long syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
@@ -130,6 +131,9 @@ int ps(struct proc_info *buf, int max);
 int memstat(struct memstat *st);
 /* Turns the machine off; QEMU exits with status.  Returns only on failure. */
 int poweroff(int status);
+/* Tests: runs the kernel's invariant check (kernel/invariant.c), which
+ * panics naming a broken invariant; returns the kernel objects checked. */
+int kcheck(void);
 
 /* ---- Memory ---- */
 

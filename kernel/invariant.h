@@ -1,0 +1,13 @@
+/*
+ * The invariant checker (invariant.c): process table, run queues, handle
+ * tables, shared-memory mappings and IPC accounts.
+ */
+#ifndef KERNEL_INVARIANT_H
+#define KERNEL_INVARIANT_H
+
+/* Panics naming the first broken invariant; otherwise returns how many
+ * kernel objects it checked, or -ENOMEM if it found no scratch memory.
+ * Call with no spinlock held; it may run while other CPUs run processes. */
+int kcheck(void);
+
+#endif
