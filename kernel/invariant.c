@@ -191,7 +191,8 @@ static void check_proc(struct proc *p)
 	if (!p->kstack)
 		broken("live process without a kernel stack", p);
 	proc_check_stack(p);
-	if (p->pagetable && !p->acct)
+	/* A RUNNING process may be in exit, past giving up its account. */
+	if (p->pagetable && !p->acct && p->state != P_RUNNING)
 		broken("user process without an IPC account", p);
 	if (p->acct) {
 		if (__atomic_load_n(&p->acct->refs, __ATOMIC_RELAXED) < 1)
