@@ -435,7 +435,11 @@ static uint64_t any_argv(uint64_t r, enum ptrclass *cls)
 	case 1: return (uint64_t)v;
 	case 2:
 	case 3: v[1] = (char *)P_KERNEL; *cls = PTR_BAD; return (uint64_t)v;
-	default: return any_ptr(r >> 3, cls, false);
+	default: {	/* a bad array, never NULL (uhelper would print its usage) */
+		uint64_t p = any_ptr(r >> 3, cls, false);
+
+		return p ? p : P_KERNEL;
+	}
 	}
 }
 
@@ -1181,10 +1185,16 @@ static void pass(struct run *rn, uint64_t n)
 	uint64_t rng = rn->seed ^ 0x5bd1e995;
 	struct wait_info wi;
 
+	uint64_t next_report = 100000;
+
 	sh->calls = 0;
 	for (int w = 0; w < rn->nworkers; w++)
 		start_worker(rn, w);
 	while (__atomic_load_n(&sh->calls, __ATOMIC_RELAXED) < n && rn->findings < 10) {
+		if (sh->calls >= next_report) {
+			printf("sysfuzz: %lu calls\n", next_report);
+			next_report += 100000;
+		}
 		sleep(1 + mix(&rng) % 20);
 		reap(rn);
 		police(rn, &rng);
