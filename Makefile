@@ -53,7 +53,7 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wundef -I. \
 HOST_LIB := $(filter-out lib/string.c,$(wildcard lib/*.c))
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 
-.PHONY: all iso run test test-build clean deps help format debug gdb bench
+.PHONY: all iso run test test-build clean deps help format debug gdb bench fuzz stress
 all: iso
 
 help:
@@ -62,6 +62,8 @@ help:
 	@echo "make debug    like run, but QEMU waits paused for gdb (DEBUG=1: kernel built -Og)"
 	@echo "make gdb      in a second terminal: gdb attached to 'make debug' (docs/debugging.md)"
 	@echo "make bench    figures beside ../shared/TARGETS.md: $(BUILD)/bench/report.md"
+	@echo "make fuzz     system-call fuzzer, FUZZ_CALLS=$(FUZZ_CALLS) calls from FUZZ_SEED=$(FUZZ_SEED) (docs/reliability.md)"
+	@echo "make stress   10^4 processes and 10^5 messages with kills, SMP=4 (docs/reliability.md)"
 	@echo "make iso      build $(BUILD)/baton.iso"
 	@echo "make clean    remove $(BUILD)/"
 
@@ -178,3 +180,40 @@ gdb: deps
 bench: deps
 	@$(MAKE) --no-print-directory $(ISO_INPUTS)
 	@BUILD=$(BUILD) python3 tools/bench.py
+
+# Reliability (docs/reliability.md).  `make fuzz` boots SMP=4 and runs
+# sysfuzz for FUZZ_CALLS calls from FUZZ_SEED (a finding prints the seed
+# and a shrunk call sequence); `make stress` runs the stress programs at
+# full size at SMP=4.  Consoles go to $(BUILD)/reliability/, and each run
+# adds its figures (calls, findings, memory) to figures.txt there.
+FUZZ_CALLS ?= 1000000
+FUZZ_SEED ?= 1
+FUZZ_TIMEOUT ?= 5400
+REL := $(BUILD)/reliability
+
+fuzz: deps
+	@$(MAKE) --no-print-directory $(ISO_INPUTS)
+	@mkdir -p $(REL)
+	@tools/mkiso $(REL)/fuzz.iso "run=sysfuzz -n $(FUZZ_CALLS) -s $(FUZZ_SEED)"
+	@log=$(REL)/fuzz-seed$(FUZZ_SEED).log; \
+	{ SMP=4 MEM=256M TIMEOUT=$(FUZZ_TIMEOUT) tools/qemu-run $(REL)/fuzz.iso; \
+	  echo $$? > $(REL)/status; } | tee $$log; \
+	status=$$(cat $(REL)/status); \
+	{ echo "$$(date -u '+%F %H:%M') make fuzz FUZZ_CALLS=$(FUZZ_CALLS) FUZZ_SEED=$(FUZZ_SEED): exit $$status"; \
+	  grep -a -E '^sysfuzz: ([0-9]+ calls \(|[0-9]+ findings|memory:|kcheck:)|PANIC' $$log; } \
+	  | tee -a $(REL)/figures.txt; \
+	exit $$status
+
+stress: deps
+	@$(MAKE) --no-print-directory $(ISO_INPUTS)
+	@mkdir -p $(REL)
+	@fail=0; for mode in procs msgs; do \
+		tools/mkiso $(REL)/stress-$$mode.iso "run=stress $$mode" || exit 1; \
+		log=$(REL)/stress-$$mode.log; \
+		{ SMP=4 MEM=256M TIMEOUT=1800 tools/qemu-run $(REL)/stress-$$mode.iso; \
+		  echo $$? > $(REL)/status; } | tee $$log; \
+		status=$$(cat $(REL)/status); [ $$status = 0 ] || fail=1; \
+		{ echo "$$(date -u '+%F %H:%M') make stress ($$mode): exit $$status"; \
+		  grep -a -E '^stress [a-z]+: [0-9]+ |^stress [a-z]+: kcheck|^stress msgs: [0-9]+ dup|PANIC' $$log; } \
+		  | tee -a $(REL)/figures.txt; \
+	done; exit $$fail

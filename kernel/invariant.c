@@ -25,6 +25,7 @@
  *
  * Lock order: kcheck_lock before every p->lock.  Only kcheck takes it.
  */
+#include <stdarg.h>
 #include <stdint.h>
 
 #include "kernel/cpu.h"
@@ -37,6 +38,7 @@
 #include "kernel/shm.h"
 #include "kernel/syscall.h"
 #include "lib/errno.h"
+#include "lib/fmt.h"
 
 /* One entry per distinct object (or account) found: a tally. */
 struct tally {
@@ -92,10 +94,31 @@ static bool is_kernel_ptr(const void *p)
 	return (uint64_t)p >= DIRECT_MAP_BASE;
 }
 
+/* Where a broken invariant is reported: NULL panics (the normal case);
+ * the kernel tests pass a buffer to see the report instead. */
+static char *report;
+static size_t report_cap;
+static int nbroken;
+
+static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void fail(const char *fmt, ...)
+{
+	char buf[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (!report)
+		panic("kcheck: invariant broken: %s", buf);
+	if (nbroken++ == 0)
+		fmt_snprintf(report, report_cap, "%s", buf);
+}
+
 static void broken(const char *what, const struct proc *p)
 {
-	panic("kcheck: invariant broken: %s (pid %d '%s', slot %d, state %d)", what, p->pid,
-	      p->name, (int)(p - procs), p->state);
+	fail("%s (pid %d '%s', slot %d, state %d)", what, p->pid, p->name, (int)(p - procs),
+	     p->state);
 }
 
 /* One more reference to o found, from p. */
@@ -214,23 +237,26 @@ static int check_queue(struct cpu *c, uint8_t *seen)
 	for (struct qnode *q = c->rq.head; q; q = q->next) {
 		struct proc *p = queue_entry(q, struct proc, rq_node);
 
-		if (p < procs || p >= procs + NPROC || (char *)p != (char *)&procs[p - procs])
-			panic("kcheck: run queue of cpu %d links something not in the process table",
-			      c->id);
+		if (p < procs || p >= procs + NPROC || (char *)p != (char *)&procs[p - procs]) {
+			fail("run queue of cpu %d links something not in the process table",
+			     c->id);
+			return n;
+		}
 		if (seen[p - procs]++)
 			broken("process queued twice (on one run queue or two)", p);
 		if (p->state != P_RUNNABLE)
 			broken("queued process is not RUNNABLE", p);
 		if (p->cpu != c->id)
 			broken("queued process is on another CPU's queue than p->cpu", p);
-		if (++n > NPROC)
-			panic("kcheck: run queue of cpu %d has a cycle", c->id);
+		if (++n > NPROC) {
+			fail("run queue of cpu %d has a cycle", c->id);
+			return n;
+		}
 		if (!q->next && c->rq.tail != q)
-			panic("kcheck: run queue of cpu %d: tail is not the last node", c->id);
+			fail("run queue of cpu %d: tail is not the last node", c->id);
 	}
 	if (n != c->rq.len)
-		panic("kcheck: run queue of cpu %d holds %d processes but says %d", c->id, n,
-		      c->rq.len);
+		fail("run queue of cpu %d holds %d processes but says %d", c->id, n, c->rq.len);
 	return n;
 }
 
@@ -254,8 +280,10 @@ static void check_sched(void)
 			in_scheduler += i != cpu_id();
 			continue;
 		}
-		if (cur < procs || cur >= procs + NPROC)
-			panic("kcheck: cpu %d runs something not in the process table", i);
+		if (cur < procs || cur >= procs + NPROC) {
+			fail("cpu %d runs something not in the process table", i);
+			continue;
+		}
 		if (cur->state != P_RUNNING || cur->cpu != i)
 			broken("a CPU's current process is not RUNNING there", cur);
 	}
@@ -263,7 +291,7 @@ static void check_sched(void)
 		if (p->state == P_RUNNABLE && !seen[p - procs])
 			unqueued++;
 	if (unqueued > in_scheduler)
-		panic("kcheck: %d RUNNABLE processes are on no run queue, but only %d CPUs "
+		fail("%d RUNNABLE processes are on no run queue, but only %d CPUs "
 		      "could be about to run one", unqueued, in_scheduler);
 }
 
@@ -284,10 +312,10 @@ static int check_tallies(void)
 			uint64_t queued = __atomic_load_n(&a->queued, __ATOMIC_RELAXED);
 
 			if ((int64_t)pages < 0 || (int64_t)queued < 0)
-				panic("kcheck: IPC account %p charged a negative amount (pages %ld, "
+				fail("IPC account %p charged a negative amount (pages %ld, "
 				      "bytes %ld)", t->key, (long)pages, (long)queued);
 			if (pages < t->pages)
-				panic("kcheck: IPC account %p charged %lu shm pages, its objects "
+				fail("IPC account %p charged %lu shm pages, its objects "
 				      "found hold %u", t->key, pages, t->pages);
 			continue;
 		}
@@ -296,19 +324,19 @@ static int check_tallies(void)
 
 		objects++;
 		if (refs < (int)t->refs)
-			panic("kcheck: object %p (type %d) has %d references, %u found", t->key,
+			fail("object %p (type %d) has %d references, %u found", t->key,
 			      o->type, refs, t->refs);
 		if (o->type == HANDLE_TYPE_MBOX) {
 			const struct mbox *m = t->key;
 			int receivers = __atomic_load_n(&m->receivers, __ATOMIC_RELAXED);
 
 			if (receivers < (int)t->recv)
-				panic("kcheck: mailbox %p counts %d receivers, %u receive rights "
+				fail("mailbox %p counts %d receivers, %u receive rights "
 				      "found", t->key, receivers, t->recv);
 		}
 	}
 	if (objects > __atomic_load_n(&kobj_count, __ATOMIC_RELAXED))
-		panic("kcheck: %d kernel objects found, but kobj_count is %d", objects,
+		fail("%d kernel objects found, but kobj_count is %d", objects,
 		      __atomic_load_n(&kobj_count, __ATOMIC_RELAXED));
 	return objects;
 }
@@ -336,15 +364,13 @@ static void tally_free(void)
 	}
 }
 
-int kcheck(void)
+/* The check itself; kcheck_lock held. */
+static int check_all(void)
 {
 	int objects;
 
-	acquire(&kcheck_lock);
-	if (tally_alloc() < 0) {
-		release(&kcheck_lock);
+	if (tally_alloc() < 0)
 		return -ENOMEM;
-	}
 	for (struct proc *p = procs; p < procs + NPROC; p++)
 		acquire(&p->lock);
 	for (int i = 0; i < ncpu; i++)
@@ -361,8 +387,32 @@ int kcheck(void)
 		release(&p->lock);
 	/* mailbox queues and waiters: mbox_check() (mbox.c) */
 	tally_free();
+	return objects;
+}
+
+int kcheck(void)
+{
+	int objects;
+
+	acquire(&kcheck_lock);
+	objects = check_all();
 	release(&kcheck_lock);
 	return objects;
+}
+
+int kcheck_report(char *why, size_t cap)
+{
+	int n;
+
+	acquire(&kcheck_lock);
+	report = why;
+	report_cap = cap;
+	nbroken = 0;
+	why[0] = 0;
+	n = check_all() < 0 ? -ENOMEM : nbroken;
+	report = 0;
+	release(&kcheck_lock);
+	return n;
 }
 
 /* kcheck(): runs the invariant check; the objects checked, or -ENOMEM.

@@ -261,6 +261,21 @@ def guest_runs():
                  must_print=("all answers right",)),
     ]
     runs += browser_runs()
+    # Reliability (docs/reliability.md): short runs of the system-call
+    # fuzzer and the stress programs; `make fuzz` and `make stress` run
+    # them at full size.  Each ends with kcheck and memory at baseline.
+    runs += [
+        GuestRun("sysfuzz-smp1", 'run="sysfuzz -n 20000 -s 11"', smp=1, mem="256M",
+                 timeout=180, must_print=("sysfuzz: 0 findings", "back to baseline",
+                                          "sysfuzz: ok")),
+        GuestRun("sysfuzz-smp4", 'run="sysfuzz -n 20000 -s 12"', smp=4, mem="256M",
+                 timeout=180, must_print=("sysfuzz: 0 findings", "back to baseline",
+                                          "sysfuzz: ok")),
+        GuestRun("stress-smp4", 'run="stress all -n 500"', smp=4, mem="256M", timeout=180,
+                 must_print=("stress procs: 500 processes created and reaped",
+                             "0 duplicates, 0 received after a failed send, 0 lost",
+                             "stress: ok")),
+    ]
     runs += [
         GuestRun("shell-session", "", smp=2,
                  stdin=b"ps\nfault null\necho still alive\npoweroff\n",
