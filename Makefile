@@ -197,8 +197,8 @@ fuzz: deps
 	@tools/mkiso $(REL)/fuzz.iso "run=sysfuzz -n $(FUZZ_CALLS) -s $(FUZZ_SEED)"
 	@log=$(REL)/fuzz-seed$(FUZZ_SEED).log; \
 	{ SMP=4 MEM=256M TIMEOUT=$(FUZZ_TIMEOUT) tools/qemu-run $(REL)/fuzz.iso; \
-	  echo $$? > $(REL)/status; } | tee $$log; \
-	status=$$(cat $(REL)/status); \
+	  echo $$? > $(REL)/fuzz.status; } | tee $$log; \
+	status=$$(cat $(REL)/fuzz.status); \
 	{ echo "$$(date -u '+%F %H:%M') make fuzz FUZZ_CALLS=$(FUZZ_CALLS) FUZZ_SEED=$(FUZZ_SEED): exit $$status"; \
 	  grep -a -E '^sysfuzz: ([0-9]+ calls \(|[0-9]+ findings|memory:|kcheck:)|PANIC' $$log; } \
 	  | tee -a $(REL)/figures.txt; \
@@ -211,8 +211,8 @@ stress: deps
 		tools/mkiso $(REL)/stress-$$mode.iso "run=stress $$mode" || exit 1; \
 		log=$(REL)/stress-$$mode.log; \
 		{ SMP=4 MEM=256M TIMEOUT=1800 tools/qemu-run $(REL)/stress-$$mode.iso; \
-		  echo $$? > $(REL)/status; } | tee $$log; \
-		status=$$(cat $(REL)/status); [ $$status = 0 ] || fail=1; \
+		  echo $$? > $(REL)/stress.status; } | tee $$log; \
+		status=$$(cat $(REL)/stress.status); [ $$status = 0 ] || fail=1; \
 		{ echo "$$(date -u '+%F %H:%M') make stress ($$mode): exit $$status"; \
 		  grep -a -E '^stress [a-z]+: [0-9]+ |^stress [a-z]+: kcheck|^stress msgs: [0-9]+ dup|PANIC' $$log; } \
 		  | tee -a $(REL)/figures.txt; \

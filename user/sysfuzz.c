@@ -27,7 +27,7 @@
  *   - a negative result that is no error code; a bad call number not -ENOSYS;
  *   - success of a call whose buffer was a bad pointer;
  *   - the handle table differing from what the calls reported (the worker
- *     keeps a mirror and compares it with handle_info every 128 calls);
+ *     keeps a mirror and compares it with handle_info every 512 calls);
  *     a failed call changes nothing;
  *   - the worker dying of a CPU fault (it never touches what it fuzzes);
  *   - a worker making no progress in a call that cannot block;
@@ -50,7 +50,7 @@
 #define RING		64		/* calls remembered per worker */
 #define CHUNK		4000		/* calls per worker before it exits */
 #define CHILD_OPS	24		/* calls a worker's forked child makes */
-#define MIRROR_EVERY	128		/* calls between handle-table comparisons */
+#define MIRROR_EVERY	512		/* calls between handle-table comparisons */
 #define SCRATCH		(64 * 1024)	/* the worker's buffer, at the end of its heap */
 #define STALL_MS	15000		/* no progress in a non-blocking call: a finding */
 #define MAX_SHRINK_RUNS	300
@@ -249,6 +249,7 @@ static int nkids;
 static uint8_t *scratch;		/* SCRATCH bytes at the end of the heap */
 static uint64_t heap_floor;		/* sbrk never moves the end below this */
 static uint64_t cur_brk;
+static int my_pid;
 
 static const char *const names[] = { "fz0", "fz1", "fz2", "fz3" };
 static const uint8_t text_page[64] = { 1 };	/* read-only data: never written */
@@ -350,7 +351,7 @@ static uint64_t any_pid(uint64_t r, bool *hi)
 
 	*hi = false;
 	if (sel < 20)
-		pid = (uint64_t)getpid();
+		pid = (uint64_t)my_pid;
 	else if (sel < 50) {
 		int w = (int)((r >> 8) % MAXW);
 
@@ -797,6 +798,8 @@ static void run_op(const struct op *o, uint32_t opi)
 		a[0] = 0;
 	if (nr == SYS_fork && (is_child || nkids >= 4))
 		nr = SYS_yield;
+	if (nr == SYS_kcheck && o->r[0] % 16)
+		nr = SYS_getpid;	/* it stops every CPU's scheduling a moment: rarely */
 	if (nr == SYS_sandbox && a[0] != SB_ALL)
 		me->sandboxed = 1;
 	if (nr == SYS_wait && nkids == 0)
@@ -813,6 +816,7 @@ static void run_op(const struct op *o, uint32_t opi)
 	me->may_block = 0;
 	log_ret(ret);
 	if (nr == SYS_fork && ret == 0) {	/* the child: a few ops, then exit */
+		my_pid = getpid();
 		is_child = true;
 		me = &child_slot;
 		nkids = 0;
@@ -850,6 +854,7 @@ static void worker_setup(void)
 	heap_floor += SCRATCH;
 	cur_brk = heap_floor;
 	nmaps = nkids = 0;
+	my_pid = getpid();
 	check_mirror(0, false);
 }
 
