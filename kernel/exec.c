@@ -156,6 +156,7 @@ int exec_load(struct proc *p, const char *path, char *const argv[])
 		if (p == myproc())
 			vm_activate(im.pt);	/* stop using the old tables first */
 		drop_image(old);
+		shm_forget_all(p);	/* its mappings were in the old image */
 	}
 	return 0;
 }

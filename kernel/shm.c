@@ -225,6 +225,20 @@ void shm_unmap_all(struct proc *p)
 			unmap_slot(p, &p->maps[i]);
 }
 
+/* exec: the old image, and the mappings in it, are gone; drop their
+ * references (the pages went with the old page tables, which never free
+ * VM_SHARED frames). */
+void shm_forget_all(struct proc *p)
+{
+	for (int i = 0; i < NSHMMAP; i++) {
+		if (!p->maps[i].va)
+			continue;
+		kobj_put(&p->maps[i].shm->obj);
+		p->maps[i].va = 0;
+		p->maps[i].shm = 0;
+	}
+}
+
 /* fork: vm_copy_user() mapped the same frames; count the new mappings. */
 void shm_copy_mappings(struct proc *dst, struct proc *src)
 {

@@ -25,6 +25,7 @@ struct shm_mapping {
 void shm_destroy(struct shm *s);
 void shm_info(struct shm *s, struct handle_info *info);
 void shm_unmap_all(struct proc *p);
+void shm_forget_all(struct proc *p);	/* exec dropped the image they were in */
 void shm_copy_mappings(struct proc *dst, struct proc *src);
 
 #endif

@@ -494,6 +494,34 @@ static void test_shm_fork(void)
 	CHECK_EQ(close(h), 0);
 }
 
+/* exec drops the mappings of the old image: none is left behind in the
+ * process's mapping slots (the kernel's invariant check looks at them
+ * while the new program sleeps), and the object dies with its handles. */
+static void test_shm_exec(void)
+{
+	char *argv[] = { "uhelper", "sleep", "300", 0 };
+	struct memstat before, after;
+	int h, pid;
+
+	memstat(&before);
+	if (!CHECK((h = shm_create(4096, NULL)) >= 0))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		if (ptr_error(shm_map(h, PROT_READ | PROT_WRITE)))
+			exit(1);
+		close(h);
+		exec("uhelper", argv);
+		exit(2);
+	}
+	CHECK(await_blocked(&pid, 1));
+	CHECK(kcheck() >= 0);		/* a stale slot panics here */
+	CHECK_EQ(close(h), 0);
+	CHECK_EQ(reap(pid), 0);
+	memstat(&after);
+	CHECK_EQ(after.nobjects, before.nobjects);
+}
+
 /* A read-only handle gives read-only mappings; writing through one kills
  * the writer and no one else. */
 static void test_shm_readonly(void)
@@ -1962,6 +1990,7 @@ static const struct tap_test tests[] = {
 	{ "shm_basic", test_shm_basic },
 	{ "shm_map_limit", test_shm_map_limit },
 	{ "shm_fork", test_shm_fork },
+	{ "shm_exec", test_shm_exec },
 	{ "shm_readonly", test_shm_readonly },
 	{ "shm_crash", test_shm_crash },
 	{ "mbox_basic", test_mbox_basic },

@@ -117,6 +117,7 @@ struct shared {
 	uint64_t calls;		/* [atomic] all workers */
 	uint64_t known_trunc;	/* [atomic] known bug: 64-bit argument cut */
 	int sup_pid;
+	uint64_t made[64], ok[64];	/* [atomic] per entry of calls[]: made, succeeded */
 	struct slot slots[MAXW + 1];	/* the last one: replays */
 };
 
@@ -145,7 +146,9 @@ static uint64_t worker_seed(uint64_t seed, uint64_t serial)
 enum akind {
 	A_NONE, A_INT, A_HANDLE, A_PID, A_PTR_IN, A_PTR_OUT, A_INFO, A_LEN, A_TIMEOUT,
 	A_STR, A_MASK, A_RIGHTS, A_ARGV, A_OPTS, A_SIZE, A_MAPADDR, A_INCR, A_SMALL,
-	A_XFER, A_FLAGS, A_CAP, A_FD, A_SLEEP, A_PROT
+	A_XFER, A_FLAGS, A_CAP, A_FD, A_SLEEP, A_PROT,
+	A_MBOXH, A_SHMH,	/* handles, preferably of this kind */
+	A_PATH			/* a program or file name, mostly one that exists */
 };
 
 struct call {
@@ -160,8 +163,8 @@ struct call {
 static const struct call calls[] = {
 	{ SYS_exit, "exit", { A_SMALL }, 1 },
 	{ SYS_fork, "fork", { 0 }, 1 },
-	{ SYS_exec, "exec", { A_STR, A_ARGV }, 1 },
-	{ SYS_spawn, "spawn", { A_STR, A_ARGV, A_OPTS }, 2 },
+	{ SYS_exec, "exec", { A_PATH, A_ARGV }, 1 },
+	{ SYS_spawn, "spawn", { A_PATH, A_ARGV, A_OPTS }, 2 },
 	{ SYS_wait, "wait", { A_PID, A_INFO }, 2 },
 	{ SYS_kill, "kill", { A_PID }, 2 },
 	{ SYS_getpid, "getpid", { 0 }, 1 },
@@ -177,7 +180,7 @@ static const struct call calls[] = {
 	{ SYS_ps, "ps", { A_PTR_OUT, A_SMALL }, 2 },
 	{ SYS_sbrk, "sbrk", { A_INCR }, 2 },
 	{ SYS_readdir, "readdir", { A_SMALL, A_PTR_OUT }, 2 },
-	{ SYS_fileread, "fileread", { A_STR, A_INT, A_PTR_OUT, A_LEN }, 2 },
+	{ SYS_fileread, "fileread", { A_PATH, A_INT, A_PTR_OUT, A_LEN }, 2 },
 	{ SYS_setfg, "setfg", { A_PID }, 1 },
 	{ SYS_ncpu, "ncpu", { 0 }, 1 },
 	{ SYS_memstat, "memstat", { A_PTR_OUT }, 2 },
@@ -185,13 +188,13 @@ static const struct call calls[] = {
 	{ SYS_dup, "dup", { A_HANDLE, A_RIGHTS }, 5 },
 	{ SYS_shm_create, "shm_create", { A_SIZE, A_STR }, 4 },
 	{ SYS_shm_open, "shm_open", { A_STR, A_RIGHTS }, 3 },
-	{ SYS_shm_map, "shm_map", { A_HANDLE, A_PROT }, 4 },
+	{ SYS_shm_map, "shm_map", { A_SHMH, A_PROT }, 4 },
 	{ SYS_shm_unmap, "shm_unmap", { A_MAPADDR }, 3 },
 	{ SYS_shm_unlink, "shm_unlink", { A_STR }, 2 },
 	{ SYS_mbox_create, "mbox_create", { A_CAP, A_STR }, 4 },
 	{ SYS_mbox_open, "mbox_open", { A_STR, A_RIGHTS }, 3 },
-	{ SYS_mbox_send, "mbox_send", { A_HANDLE, A_PTR_IN, A_LEN, A_TIMEOUT, A_XFER, A_FLAGS }, 10 },
-	{ SYS_mbox_recv, "mbox_recv", { A_HANDLE, A_PTR_OUT, A_LEN, A_TIMEOUT, A_INFO }, 10 },
+	{ SYS_mbox_send, "mbox_send", { A_MBOXH, A_PTR_IN, A_LEN, A_TIMEOUT, A_XFER, A_FLAGS }, 10 },
+	{ SYS_mbox_recv, "mbox_recv", { A_MBOXH, A_PTR_OUT, A_LEN, A_TIMEOUT, A_INFO }, 10 },
 	{ SYS_msg_send, "msg_send", { A_PID, A_PTR_IN, A_LEN, A_TIMEOUT }, 4 },
 	{ SYS_msg_recv, "msg_recv", { A_PTR_OUT, A_LEN, A_TIMEOUT, A_INFO }, 4 },
 	{ SYS_proc_events, "proc_events", { 0 }, 2 },
@@ -242,6 +245,7 @@ static struct slot child_slot;		/* a forked child's: nobody reads it */
 static bool is_child;			/* a worker's forked child */
 static bool allow_forever;		/* -1 timeouts allowed (someone kills us) */
 static bool held[QUOTA_HANDLES];	/* the mirror of our handle table */
+static int htype[QUOTA_HANDLES];	/* HANDLE_TYPE_* of a held one, 0: not known yet */
 static uint64_t maps[16];		/* addresses shm_map gave us */
 static int nmaps;
 static int kids[8];			/* pids of our children */
@@ -320,17 +324,21 @@ static int nheld(void)
 
 /* A handle argument; *hi says whether bits above 31 are set on a low
  * half that names a held handle (the truncation bug's shape). */
-static uint64_t any_handle(uint64_t r, bool *hi)
+static uint64_t any_handle(uint64_t r, bool *hi, int want)
 {
 	uint64_t sel = r % 100;
-	int n = nheld();
+	int n = nheld(), nwant = 0;
 
+	for (int h = 0; h < QUOTA_HANDLES; h++)
+		nwant += held[h] && htype[h] == want;
+	if (!want || !nwant || sel >= 40)
+		want = 0, nwant = n;
 	*hi = false;
-	if (sel < 60 && n) {
-		int k = (int)((r >> 8) % (uint64_t)n);
+	if (sel < 60 && nwant) {
+		int k = (int)((r >> 8) % (uint64_t)nwant);
 
 		for (int h = 0; h < QUOTA_HANDLES; h++)
-			if (held[h] && k-- == 0) {
+			if (held[h] && (!want || htype[h] == want) && k-- == 0) {
 				if (sel < 5) {
 					*hi = true;
 					return (1ull << 32) | (uint64_t)h;
@@ -430,6 +438,18 @@ static uint64_t any_str(uint64_t r, enum ptrclass *cls)
 	return any_ptr(r >> 3, cls, false);
 }
 
+static uint64_t any_path(uint64_t r, enum ptrclass *cls)
+{
+	static const char *const files[] = { "uhelper", "uhelper", "uhelper", "motd", "nope", "" };
+	char *s = (char *)scratch + 8448 + ((r >> 8) % 4) * 64;
+
+	*cls = PTR_OK;
+	if (r % 2)
+		return any_str(r >> 2, cls);
+	strlcpy(s, files[(r >> 8) % 6], 64);
+	return (uint64_t)s;
+}
+
 static uint64_t any_argv(uint64_t r, enum ptrclass *cls)
 {
 	char **v = (char **)(scratch + 9000);
@@ -445,8 +465,8 @@ static uint64_t any_argv(uint64_t r, enum ptrclass *cls)
 	v[3] = 0;
 	switch (r % 6) {
 	case 0:
-	case 1: return (uint64_t)v;
-	case 2:
+	case 1:
+	case 2: return (uint64_t)v;
 	case 3: v[1] = (char *)P_KERNEL; *cls = PTR_BAD; return (uint64_t)v;
 	default: {	/* a bad array, never NULL (uhelper would print its usage) */
 		uint64_t p = any_ptr(r >> 3, cls, false);
@@ -468,11 +488,11 @@ static uint64_t any_opts(uint64_t r, enum ptrclass *cls)
 	}
 	if (r % 4 == 1)
 		return any_ptr(r >> 2, cls, false);
-	o->nhandles = (int32_t)((r >> 8) % 10) - 1;
+	o->nhandles = (r >> 4) % 5 < 3 ? (int32_t)((r >> 8) % 3) : (int32_t)((r >> 8) % 10) - 1;
 	for (int i = 0; i < SPAWN_MAX_HANDLES; i++) {
 		bool hi;
 
-		o->handles[i] = (int32_t)any_handle(mix(&r), &hi);
+		o->handles[i] = (int32_t)any_handle(mix(&r), &hi, 0);
 	}
 	o->affinity = (r >> 16) % 3 == 0 ? any_int(r >> 20) : 0;
 	o->max_handles = (uint32_t)((r >> 24) % 3 == 0 ? any_int(r >> 26) : 0);
@@ -495,8 +515,11 @@ static uint64_t arg(int k, uint64_t r, enum ptrclass *cls, bool *hi)
 	*hi = false;
 	switch (k) {
 	case A_INT: return any_int(r);
-	case A_HANDLE: return any_handle(r, hi);
-	case A_XFER: return r % 3 ? (uint64_t)NO_HANDLE : any_handle(r >> 2, hi);
+	case A_HANDLE: return any_handle(r, hi, 0);
+	case A_MBOXH: return any_handle(r, hi, HANDLE_TYPE_MBOX);
+	case A_SHMH: return any_handle(r, hi, HANDLE_TYPE_SHM);
+	case A_XFER: return r % 3 ? (uint64_t)NO_HANDLE : any_handle(r >> 2, hi, 0);
+	case A_PATH: return any_path(r, cls);
 	case A_PID: return any_pid(r, hi);
 	case A_PTR_IN: return any_ptr(r, cls, false);
 	case A_PTR_OUT: return any_ptr(r, cls, true);
@@ -508,7 +531,14 @@ static uint64_t arg(int k, uint64_t r, enum ptrclass *cls, bool *hi)
 	case A_TIMEOUT: return any_timeout(r);
 	case A_STR: return any_str(r, cls);
 	case A_MASK: return r % 2 ? any_int(r >> 1) : (r >> 8) % 16;
-	case A_RIGHTS: return r % 4 ? (r >> 8) % 16 : any_int(r >> 2);
+	case A_RIGHTS: {
+		static const uint64_t v[] = { RIGHT_SEND | RIGHT_RECV, RIGHT_SEND, RIGHT_RECV,
+					      RIGHT_MAP_READ, RIGHT_MAP_READ | RIGHT_MAP_WRITE, RIGHT_ALL };
+
+		if (r % 4 < 2)
+			return pick(r >> 2, v, 6);
+		return r % 4 == 2 ? (r >> 8) % 16 : any_int(r >> 2);
+	}
 	case A_ARGV: return any_argv(r, cls);
 	case A_OPTS: return any_opts(r, cls);
 	case A_SIZE: return r % 4 ? 1 + (r >> 8) % 20000 : pick(r >> 2, sizes, 10);
@@ -571,11 +601,15 @@ static void check_mirror(uint32_t opi, bool report)
 		if (there != held[h] && report)
 			finding(C_MIRROR, opi, "handle %d is %s, but the calls said %s", h,
 				there ? "open" : "closed", held[h] ? "open" : "closed");
+		if (there && held[h] && htype[h] && htype[h] != hi.type && report)
+			finding(C_MIRROR, opi, "handle %d changed kind from %d to %d", h, htype[h],
+				hi.type);
 		held[h] = there;
+		htype[h] = there ? hi.type : 0;
 	}
 }
 
-static void new_handle(int64_t h, uint32_t opi)
+static void new_handle(int64_t h, int type, uint32_t opi)
 {
 	if (h < 0 || h >= QUOTA_HANDLES) {
 		finding(C_SLOT, opi, "new handle %ld is outside the table", (long)h);
@@ -584,6 +618,7 @@ static void new_handle(int64_t h, uint32_t opi)
 	if (held[h])
 		finding(C_SLOT, opi, "new handle %ld was already open", (long)h);
 	held[h] = true;
+	htype[h] = type;
 }
 
 static void log_call(uint32_t opi, int nr, const uint64_t *a)
@@ -684,7 +719,7 @@ static bool badptr_success(int nr, const uint64_t *a, const enum ptrclass *cls, 
 /* Arguments a 32-bit cut changes the meaning of (handles, pids, counts). */
 static bool narrow(int k)
 {
-	return k == A_HANDLE || k == A_XFER || k == A_PID || k == A_LEN || k == A_CAP ||
+	return k == A_HANDLE || k == A_MBOXH || k == A_SHMH || k == A_XFER || k == A_PID || k == A_LEN || k == A_CAP ||
 	       k == A_FD || k == A_RIGHTS || k == A_PROT || k == A_SMALL || k == A_MASK;
 }
 
@@ -695,6 +730,8 @@ static void after(int nr, const uint64_t *a, const bool *hi, int64_t ret, uint32
 
 	switch (nr) {
 	case SYS_close:
+		if (ret == 0 && !hi[0] && a[0] < QUOTA_HANDLES)
+			htype[a[0]] = 0;
 		if (ret == 0 && !hi[0] && a[0] >= QUOTA_HANDLES)
 			finding(C_MIRROR, opi, "close(%#lx) succeeded on no handle", a[0]);
 		else if (ret == 0 && !hi[0]) {
@@ -704,13 +741,19 @@ static void after(int nr, const uint64_t *a, const bool *hi, int64_t ret, uint32
 		}
 		break;
 	case SYS_dup:
+		if (ret >= 0)
+			new_handle(ret, a[0] < QUOTA_HANDLES ? htype[a[0]] : 0, opi);
+		break;
 	case SYS_shm_create:
 	case SYS_shm_open:
+		if (ret >= 0)
+			new_handle(ret, HANDLE_TYPE_SHM, opi);
+		break;
 	case SYS_mbox_create:
 	case SYS_mbox_open:
 	case SYS_proc_events:
 		if (ret >= 0)
-			new_handle(ret, opi);
+			new_handle(ret, HANDLE_TYPE_MBOX, opi);
 		break;
 	case SYS_mbox_send:
 		if (ret == 0 && (int64_t)a[4] != NO_HANDLE && !(a[5] & SEND_KEEP_HANDLE) && !hi[4] &&
@@ -725,7 +768,7 @@ static void after(int nr, const uint64_t *a, const bool *hi, int64_t ret, uint32
 			break;
 		if (info == (uint64_t)mi) {
 			if (mi->handle != NO_HANDLE)
-				new_handle(mi->handle, opi);
+				new_handle(mi->handle, 0, opi);
 		} else {
 			check_mirror(opi, false);	/* a handle may have come unseen */
 		}
@@ -815,6 +858,11 @@ static void run_op(const struct op *o, uint32_t opi)
 	ret = syscall6(nr, (long)a[0], (long)a[1], (long)a[2], (long)a[3], (long)a[4], (long)a[5]);
 	me->may_block = 0;
 	log_ret(ret);
+	if (!is_child) {
+		__atomic_fetch_add(&sh->made[o->call], 1, __ATOMIC_RELAXED);
+		if (ret >= 0)
+			__atomic_fetch_add(&sh->ok[o->call], 1, __ATOMIC_RELAXED);
+	}
 	if (nr == SYS_fork && ret == 0) {	/* the child: a few ops, then exit */
 		my_pid = getpid();
 		is_child = true;
@@ -1236,6 +1284,28 @@ static void pass(struct run *rn, uint64_t n)
 		;
 }
 
+/* How often each call was made and succeeded (both passes). */
+static void print_tally(void)
+{
+	uint64_t made = 0, ok = 0;
+	char line[100];
+	int n = 0;
+
+	for (int i = 0; i < NCALLS; i++) {
+		made += sh->made[i];
+		ok += sh->ok[i];
+	}
+	printf("sysfuzz: %lu of %lu calls succeeded; made/succeeded per call:\n", ok, made);
+	for (int i = 0; i < NCALLS; i++) {
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "  %s %lu/%lu", calls[i].name,
+			      sh->made[i], sh->ok[i]);
+		if (n > 70 || i == NCALLS - 1) {
+			printf("sysfuzz: %s\n", line);
+			n = 0;
+		}
+	}
+}
+
 static int usage(void)
 {
 	eprintf("usage: sysfuzz [-n CALLS] [-s SEED] [-w WORKERS] [-k 0|1] [-x CALL]... | "
@@ -1346,6 +1416,7 @@ int main(int argc, char **argv)
 	       "%lu -> %lu, processes %lu -> %lu: %s\n", base.free_frames, now.free_frames,
 	       base.kmalloc_bytes, now.kmalloc_bytes, base.nobjects, now.nobjects, base.nprocs,
 	       now.nprocs, same ? "back to baseline" : "NOT back to baseline");
+	print_tally();
 	printf("sysfuzz: %lu findings\n", rn.findings);
 	if (!same || rn.findings)
 		return 1;
