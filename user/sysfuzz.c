@@ -955,10 +955,13 @@ struct run {
 
 static const char *call_name(uint32_t nr)
 {
+	static char num[24];
+
 	for (int i = 0; i < NCALLS; i++)
 		if (calls[i].nr == (int)nr)
 			return calls[i].name;
-	return "?";
+	snprintf(num, sizeof(num), "syscall%#x", nr);
+	return num;
 }
 
 static void print_ring(const struct slot *s, int last)
@@ -1090,6 +1093,10 @@ static void shrink(uint64_t seed, uint32_t upto, enum check want)
 
 		printf("sysfuzz:     op %u: %s  words %#lx %#lx %#lx %#lx %#lx %#lx\n", i, c->name,
 		       seq[i].r[0], seq[i].r[1], seq[i].r[2], seq[i].r[3], seq[i].r[4], seq[i].r[5]);
+	}
+	if (replay(n) == want) {	/* once more, to show the calls as made */
+		printf("sysfuzz:   as made in the last replay:\n");
+		print_ring(&sh->slots[REPLAY_SLOT], RING);
 	}
 }
 
