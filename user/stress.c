@@ -56,6 +56,7 @@ struct ledger {
 	int done;			/* senders are finished: anchors drain and exit */
 	uint8_t fate[LEDGER_IDS / 2];	/* enum fate per id */
 	uint8_t got[LEDGER_IDS / 2];	/* receipts by anchors per id */
+	uint8_t back[LANDING];		/* its mbox_recv returned (killable receivers) */
 };
 
 static struct ledger *L;
@@ -168,6 +169,7 @@ static void killable(uint64_t seed)
 			exit(0);
 		got = mbox_recv(boxes[r % NBOX], landing + k * MSG_MAXLEN, MSG_MAXLEN,
 				r % 2 ? TIMEOUT_NEVER : 5, 0);
+		L->back[k] = 1;
 		if (got >= 0 && payload_id(landing + k * MSG_MAXLEN, got) < 0)
 			__atomic_fetch_add(&L->bad_payload, 1, __ATOMIC_RELAXED);
 		if (got < 0 && got != -ETIMEDOUT)
@@ -294,7 +296,7 @@ static int procs_mode(uint64_t n)
 /* ---- stress msgs ---- */
 
 struct verdict {
-	uint64_t sent, failed, attempted, received, landed, dup, after_fail, lost;
+	uint64_t sent, failed, attempted, received, landed, unseen, dup, after_fail, lost;
 };
 
 static void verify(uint64_t ids, struct verdict *v)
@@ -313,6 +315,7 @@ static void verify(uint64_t ids, struct verdict *v)
 		if (id >= 0 && landed[id] < 255) {
 			landed[id]++;
 			v->landed++;
+			v->unseen += !L->back[k];
 		}
 	}
 	for (uint64_t id = 0; id < ids; id++) {
@@ -397,8 +400,9 @@ static int msgs_once(uint64_t n, uint64_t seed, bool quiet)
 	if (!quiet || bad) {
 		printf("stress msgs: %lu messages by %d senders to %d mailboxes in %lu ms, %lu kills: "
 		       "%lu sent, %lu failed, %lu fate unknown (sender killed), %lu received (%lu by killable "
-		       "receivers)\n", n, NSEND, NBOX, uptime_ms() - t0, kills, v.sent, v.failed,
-		       v.attempted, v.received, v.landed);
+		       "receivers, %lu of them by one killed before its call returned)\n", n, NSEND,
+		       NBOX, uptime_ms() - t0, kills, v.sent, v.failed, v.attempted, v.received,
+		       v.landed, v.unseen);
 		printf("stress msgs: %lu duplicates, %lu received after a failed send, %lu lost, %lu "
 		       "corrupted, %lu impossible results (last %ld)\n", v.dup, v.after_fail, v.lost,
 		       L->bad_payload, L->bad_result, (long)L->last_bad);
