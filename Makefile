@@ -183,24 +183,27 @@ bench: deps
 
 # Reliability (docs/reliability.md).  `make fuzz` boots SMP=4 and runs
 # sysfuzz for FUZZ_CALLS calls from FUZZ_SEED (a finding prints the seed
-# and a shrunk call sequence); `make stress` runs the stress programs at
+# and a shrunk call sequence; FUZZ_ARGS adds options, e.g. "-x msg_send"
+# to leave a call out); `make stress` runs the stress programs at
 # full size at SMP=4.  Consoles go to $(BUILD)/reliability/, and each run
 # adds its figures (calls, findings, memory) to figures.txt there.
 FUZZ_CALLS ?= 1000000
 FUZZ_SEED ?= 1
+FUZZ_ARGS ?=
 FUZZ_TIMEOUT ?= 5400
 REL := $(BUILD)/reliability
 
 fuzz: deps
 	@$(MAKE) --no-print-directory $(ISO_INPUTS)
 	@mkdir -p $(REL)
-	@tools/mkiso $(REL)/fuzz.iso "run=sysfuzz -n $(FUZZ_CALLS) -s $(FUZZ_SEED)"
+	@tools/mkiso $(REL)/fuzz.iso "run=sysfuzz -n $(FUZZ_CALLS) -s $(FUZZ_SEED) $(FUZZ_ARGS)"
 	@log=$(REL)/fuzz-seed$(FUZZ_SEED).log; \
 	{ SMP=4 MEM=256M TIMEOUT=$(FUZZ_TIMEOUT) tools/qemu-run $(REL)/fuzz.iso; \
 	  echo $$? > $(REL)/fuzz.status; } | tee $$log; \
 	status=$$(cat $(REL)/fuzz.status); \
-	{ echo "$$(date -u '+%F %H:%M') make fuzz FUZZ_CALLS=$(FUZZ_CALLS) FUZZ_SEED=$(FUZZ_SEED): exit $$status"; \
-	  grep -a -E '^sysfuzz: ([0-9]+ calls \(|[0-9]+ findings|memory:|kcheck:)|PANIC' $$log; } \
+	{ echo "$$(date -u '+%F %H:%M') make fuzz FUZZ_CALLS=$(FUZZ_CALLS) FUZZ_SEED=$(FUZZ_SEED) FUZZ_ARGS=\"$(FUZZ_ARGS)\": exit $$status"; \
+	  grep -a -E '^sysfuzz: [0-9]+ calls$$' $$log | tail -1; \
+	  grep -a -E '^sysfuzz: ([0-9]+ calls \(|[0-9]+ findings|[0-9]+ of [0-9]+ calls|memory:|kcheck:|FINDING)|PANIC: kcheck' $$log; } \
 	  | tee -a $(REL)/figures.txt; \
 	exit $$status
 

@@ -203,8 +203,10 @@ static void check_proc(struct proc *p)
 		for (int i = 0; i < NSHMMAP; i++)
 			if (p->maps[i].va)
 				broken("ZOMBIE still has a shm mapping", p);
-		if (p->inbox || p->events)
-			broken("ZOMBIE still holds its default or event mailbox", p);
+		if (p->inbox)
+			broken("ZOMBIE still holds its default mailbox", p);
+		if (p->events)
+			broken("ZOMBIE still holds its event mailbox", p);
 		if (p->acct)
 			broken("ZOMBIE still holds its IPC account", p);
 		return;
