@@ -469,10 +469,14 @@ static uint64_t any_argv(uint64_t r, enum ptrclass *cls)
 	case 1:
 	case 2: return (uint64_t)v;
 	case 3: v[1] = (char *)P_KERNEL; *cls = PTR_BAD; return (uint64_t)v;
-	default: {	/* a bad array, never NULL (uhelper would print its usage) */
+	default: {	/* a bad array; not NULL or our own memory, whose zeros make
+			 * an empty argv, and uhelper would print its usage */
 		uint64_t p = any_ptr(r >> 3, cls, false);
 
-		return p ? p : P_KERNEL;
+		if (*cls == PTR_BAD)
+			return p;
+		*cls = PTR_BAD;
+		return P_KERNEL;
 	}
 	}
 }
