@@ -29,9 +29,9 @@ CFLAGS := -std=gnu11 -ffreestanding -fno-builtin -nostdlib \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-fno-tree-loop-distribute-patterns -fno-strict-aliasing -g \
 	-Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wundef \
-	-I. -Iarch/$(ARCH)/include -MMD -MP
+	-I. -I$(BUILD) -Iarch/$(ARCH)/include -MMD -MP
 ifeq ($(DEBUG),1)
-CFLAGS += -Og
+CFLAGS += -Og -DLOCKCHECK_DEFAULT=1
 else
 CFLAGS += -O2
 endif
@@ -41,7 +41,8 @@ LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T linker.ld
 KERNEL_C := $(wildcard kernel/*.c) $(wildcard arch/$(ARCH)/*.c) $(wildcard lib/*.c) \
 	$(wildcard tests/guest/*.c)
 KERNEL_S := boot/multiboot2.S boot/entry.S $(wildcard arch/$(ARCH)/*.S)
-KERNEL_OBJS := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/k/%.o,$(KERNEL_S))
+KERNEL_OBJS := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/k/%.o,$(KERNEL_S)) \
+	$(BUILD)/k/gen/systab.o
 
 INITRD_FILES := $(wildcard user/files/*)
 include user/build.mk
@@ -53,7 +54,31 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wundef -I. \
 HOST_LIB := $(filter-out lib/string.c,$(wildcard lib/*.c))
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 
-.PHONY: all iso run test test-build clean deps help format debug gdb bench fuzz stress
+# The coherence model (docs/coherence-model.md): a QEMU TCG plugin, built
+# with the host compiler against the plugin API of the installed QEMU
+# (version 1 before QEMU 9, 2 from 9.0).  COHERENCE=1 runs `make run`,
+# `make debug` and `make bench` under it (tools/qemu_run.py); `make c2c`
+# then reports which cache lines moved between vCPUs in the last run.
+COHERENCE ?= 0
+export COHERENCE
+QEMU_MAJOR := $(shell qemu-system-x86_64 --version 2>/dev/null | \
+	sed -n 's/^QEMU emulator version \([0-9]*\)\..*/\1/p')
+COH_PLUGIN_API := $(shell test "0$(QEMU_MAJOR)" -ge 9 && echo 2 || echo 1)
+PLUGIN_CFLAGS := -std=gnu11 -O2 -g -fPIC -shared -fvisibility=hidden \
+	-Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wundef -I. \
+	-DCOH_PLUGIN_API=$(COH_PLUGIN_API)
+COH_SRC := $(wildcard tools/coherence/*.c) lib/mesi.c
+COH_INPUTS := $(if $(filter 1,$(COHERENCE)),$(BUILD)/coherence.so)
+
+$(BUILD)/coherence.so: $(COH_SRC) $(wildcard tools/coherence/*.h) lib/mesi.h lib/coherence.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $@ (QEMU plugin API $(COH_PLUGIN_API))")
+	$(Q)$(HOSTCC) $(PLUGIN_CFLAGS) $(COH_SRC) -o $@
+
+c2c:
+	@tools/c2c $(BUILD)/c2c.json
+
+.PHONY: all iso run run-inputs test test-build clean deps help format debug gdb bench c2c fuzz stress
 all: iso
 
 help:
@@ -61,7 +86,8 @@ help:
 	@echo "make test     host unit tests and guest test suites"
 	@echo "make debug    like run, but QEMU waits paused for gdb (DEBUG=1: kernel built -Og)"
 	@echo "make gdb      in a second terminal: gdb attached to 'make debug' (docs/debugging.md)"
-	@echo "make bench    figures beside ../shared/TARGETS.md: $(BUILD)/bench/report.md"
+	@echo "make c2c      after a COHERENCE=1 run: the cache lines that moved most (tools/c2c)"
+	@echo "make bench    figures beside docs/performance.md: $(BUILD)/bench/report.md"
 	@echo "make fuzz     system-call fuzzer, FUZZ_CALLS=$(FUZZ_CALLS) calls from FUZZ_SEED=$(FUZZ_SEED) (docs/reliability.md)"
 	@echo "make stress   10^4 processes and 10^5 messages with kills, SMP=4 (docs/reliability.md)"
 	@echo "make iso      build $(BUILD)/baton.iso"
@@ -83,6 +109,20 @@ FORCE:
 $(KERNEL_OBJS): $(BUILD)/cflags
 
 $(BUILD)/k/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+# The system-call table, argument structs and decoders come from the one
+# list in lib/syscalls.h (tools/gensyscalls); every kernel object waits
+# for the header, and -MMD tracks who really includes it.
+$(BUILD)/gen/sysargs.h: lib/syscalls.h tools/gensyscalls
+	@$(if $(Q),echo "  GEN     $(BUILD)/gen/")
+	$(Q)tools/gensyscalls kernel lib/syscalls.h $(BUILD)/gen && touch $@ $(BUILD)/gen/systab.c
+$(BUILD)/gen/systab.c: $(BUILD)/gen/sysargs.h
+$(KERNEL_OBJS): | $(BUILD)/gen/sysargs.h
+
+$(BUILD)/k/gen/systab.o: $(BUILD)/gen/systab.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -124,8 +164,11 @@ iso: deps
 deps:
 	@tools/install-deps
 
+# What booting needs built (tools/run uses it too).
+run-inputs: $(ISO_INPUTS) $(COH_INPUTS)
+
 run: deps
-	@$(MAKE) --no-print-directory $(ISO_INPUTS)
+	@$(MAKE) --no-print-directory run-inputs
 	@if [ -n "$$RUN" ]; then \
 		tools/mkiso $(BUILD)/run.iso "run=$$RUN" && iso=$(BUILD)/run.iso; \
 	else \
@@ -138,13 +181,16 @@ $(BUILD)/host/%: tests/host/%.c $(HOST_LIB) $(wildcard lib/*.h)
 	@$(if $(Q),echo "  HOSTCC  $<")
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) $< $(HOST_LIB) -lcmocka -o $@
 
+# printf's float formatting is user-only code, compiled into its test.
+$(BUILD)/host/test_fmtfloat: user/ulib/fmtfloat.c user/ulib/fmtfloat.h
+
 test: deps
 	@$(MAKE) --no-print-directory test-build
 	@tools/runtests
 
-test-build: $(ISO_INPUTS) $(HOST_TESTS)
+test-build: $(ISO_INPUTS) $(HOST_TESTS) $(BUILD)/coherence.so
 
-# Applies .clang-format to the C sources (see STYLE.md); review the diff.
+# Applies .clang-format to the C sources (the style of the existing code); review the diff.
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
@@ -158,7 +204,7 @@ clean:
 # $(BUILD)/gdb-port; `make gdb`, in a second terminal, attaches to it
 # (GDBPORT=N: to that port instead, for both).
 debug: deps
-	@$(MAKE) --no-print-directory $(if $(Q),-s) $(ISO_INPUTS)
+	@$(MAKE) --no-print-directory $(if $(Q),-s) $(ISO_INPUTS) $(COH_INPUTS)
 	@if [ -n "$$RUN" ]; then \
 		tools/mkiso $(BUILD)/run.iso "run=$$RUN" || exit 1; iso=$(BUILD)/run.iso; \
 	else \
@@ -178,7 +224,7 @@ gdb: deps
 # references in tools/hostref/, and writes $(BUILD)/bench/report.md,
 # results.json and the plots.  About a minute.
 bench: deps
-	@$(MAKE) --no-print-directory $(ISO_INPUTS)
+	@$(MAKE) --no-print-directory $(ISO_INPUTS) $(BUILD)/coherence.so
 	@BUILD=$(BUILD) python3 tools/bench.py
 
 # Reliability (docs/reliability.md).  `make fuzz` boots SMP=4 and runs

@@ -49,6 +49,10 @@ void cpu_relax(void);
  * (tools/qemu-run maps it back from isa-debug-exit's (v << 1) | 1). */
 void arch_poweroff(int status) __attribute__((noreturn));
 
+/* What runs the kernel, for the boot line: "QEMU TCG (software
+ * emulation)", "KVM", "hardware", ... */
+const char *arch_machine_name(void);
+
 /* Timestamp counter (cycles, or instructions under -icount). */
 uint64_t arch_cycles(void);
 
@@ -68,6 +72,12 @@ void arch_tf_copy(struct trapframe *dst, const struct trapframe *src);
 void arch_tf_set_return(struct trapframe *tf, int64_t v);
 uint64_t arch_syscall_args(const struct trapframe *tf, uint64_t args[6]);
 void arch_switch_to(struct proc *p);
+/* What else of the CPU a process owns (x86: FPU/SSE registers, p->arch):
+ * the scheduler saves it as p leaves a CPU (p->lock held), fork gives
+ * the child a copy of the caller's, exec gives p a clean one. */
+void arch_switch_from(struct proc *p);
+void arch_proc_fork(struct proc *child);
+void arch_proc_exec(struct proc *p);
 void arch_user_access_begin(void);
 void arch_user_access_end(void);
 void arch_syscall_init(void);

@@ -120,7 +120,7 @@ long console_read(char *buf, size_t n)
 
 	acquire(&input_lock);
 	while (head == tail) {
-		if (p->killed) {
+		if (proc_killed(p)) {
 			release(&input_lock);
 			return -EINTR;
 		}
@@ -133,37 +133,37 @@ long console_read(char *buf, size_t n)
 }
 
 /* read(fd, buf, len): console input (fd 0 only). */
-int64_t sys_read(const uint64_t *a)
+int64_t sys_read(const struct sys_read_args *a)
 {
 	char kbuf[256];
-	size_t n = a[2] < sizeof(kbuf) ? a[2] : sizeof(kbuf);
+	size_t n = a->len < sizeof(kbuf) ? a->len : sizeof(kbuf);
 	long got;
 
-	if (a[0] != FD_STDIN)
+	if (a->fd != FD_STDIN)
 		return -EBADH;
 	if (n == 0)
 		return 0;
-	if (!user_writable(a[1], n))
+	if (!user_writable(a->buf, n))
 		return -EFAULT;
 	if ((got = console_read(kbuf, n)) < 0)
 		return got;
-	return copyout(a[1], kbuf, got) < 0 ? -EFAULT : got;
+	return copyout(a->buf, kbuf, got) < 0 ? -EFAULT : got;
 }
 
 /* write(fd, buf, len): console output (fd 1 and 2), in chunks. */
-int64_t sys_write(const uint64_t *a)
+int64_t sys_write(const struct sys_write_args *a)
 {
 	char kbuf[256];
-	uint64_t done = 0, len = a[2];
+	uint64_t done = 0, len = a->len;
 
-	if (a[0] != FD_STDOUT && a[0] != FD_STDERR)
+	if (a->fd != FD_STDOUT && a->fd != FD_STDERR)
 		return -EBADH;
-	if (!user_readable(a[1], len))
+	if (!user_readable(a->buf, len))
 		return -EFAULT;
 	while (done < len) {
 		size_t n = len - done < sizeof(kbuf) ? len - done : sizeof(kbuf);
 
-		if (copyin(kbuf, a[1] + done, n) < 0)
+		if (copyin(kbuf, a->buf + done, n) < 0)
 			return -EFAULT;
 		console_write(kbuf, n);
 		done += n;
@@ -171,11 +171,17 @@ int64_t sys_write(const uint64_t *a)
 	return (int64_t)done;
 }
 
-/* setfg(pid): the process Ctrl-C kills (0: none). */
-int64_t sys_setfg(const uint64_t *a)
+/* setfg(pid): the process Ctrl-C kills (0: none).  Only the caller
+ * itself or one of its descendants: -ESRCH for any other pid, as for
+ * one that does not exist (proc_may_name_descendant). */
+int64_t sys_setfg(const struct sys_setfg_args *a)
 {
+	int err = proc_may_name_descendant(a->pid);
+
+	if (err < 0)
+		return err;
 	acquire(&input_lock);
-	fg_pid = (int)a[0];
+	fg_pid = a->pid;
 	release(&input_lock);
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "kernel/arch.h"
+#include "kernel/coherence.h"
 #include "kernel/counters.h"
 #include "kernel/cpu.h"
 #include "kernel/pmm.h"
@@ -22,12 +23,15 @@ _Static_assert(sizeof(struct cpu_counters) % 64 == 0, "counters fill whole cache
 _Static_assert(__builtin_offsetof(struct cpu, counters) % 64 == 0, "counters start a cache line");
 _Static_assert(NCPU <= COUNTERS_MAX_CPUS, "migrations_from[] covers every CPU");
 
+static void coh_print(void);
+
 struct cpu_counters *my_counters(void)
 {
 	return &this_cpu()->counters;
 }
 
-/* Runs on each CPU: it copies its own block, reading its PMU too. */
+/* Runs on each CPU: it copies its own block, reading its PMU and its
+ * page of the coherence model too (each only ever on its own CPU). */
 static void copy_own(void *arg)
 {
 	struct cpu *c = this_cpu();
@@ -43,6 +47,7 @@ static void copy_own(void *arg)
 	if (c->idle_since)
 		out->idle_cycles += now - c->idle_since;
 	arch_pmu_read(out);
+	coh_read(out);
 }
 
 void counters_snapshot(struct cpu_counters *out)
@@ -51,33 +56,33 @@ void counters_snapshot(struct cpu_counters *out)
 }
 
 /* counters(buf, max): one block per online CPU, up to max. */
-int64_t sys_counters(const uint64_t *a)
+int64_t sys_counters(const struct sys_counters_args *a)
 {
-	int max = (int)a[1] < ncpu ? (int)a[1] : ncpu;
+	int max = a->max < ncpu ? a->max : ncpu;
 	paddr_t pa;
 	int err;
 
 	if (max <= 0)
 		return -EINVAL;
-	if (!user_writable(a[0], max * sizeof(struct cpu_counters)))
+	if (!user_writable(a->buf, max * sizeof(struct cpu_counters)))
 		return -EFAULT;
 	if (!(pa = pmm_alloc_contig(SNAP_PAGES)))
 		return -ENOMEM;
 	counters_snapshot(phys_to_virt(pa));
-	err = copyout(a[0], phys_to_virt(pa), max * sizeof(struct cpu_counters));
+	err = copyout(a->buf, phys_to_virt(pa), max * sizeof(struct cpu_counters));
 	for (size_t i = 0; i < SNAP_PAGES; i++)
 		pmm_free(pa + i * PAGE_SIZE);
 	return err < 0 ? err : max;
 }
 
 /* proc_counters(pid, out): a process's own totals (pid 0: the caller). */
-int64_t sys_proc_counters(const uint64_t *a)
+int64_t sys_proc_counters(const struct sys_proc_counters_args *a)
 {
 	struct proc_counters pc;
 	struct proc *p = 0;
-	int pid = (int)a[0];
+	int pid = a->pid;
 
-	if (!user_writable(a[1], sizeof(pc)))
+	if (!user_writable(a->out, sizeof(pc)))
 		return -EFAULT;
 	for (struct proc *q = procs; q < procs + NPROC && !p; q++) {
 		acquire(&q->lock);
@@ -89,12 +94,13 @@ int64_t sys_proc_counters(const uint64_t *a)
 	}
 	if (!p)
 		return -ESRCH;
-	return copyout(a[1], &pc, sizeof(pc));
+	return copyout(a->out, &pc, sizeof(pc));
 }
 
 /* Ctrl-T on the console: every CPU's block, printed from interrupt
  * context, so it works even when user space is stuck.  Reading other
- * CPUs' blocks here is a racy but harmless glance. */
+ * CPUs' blocks (and their coherence pages) here is a racy but harmless
+ * glance. */
 void counters_print(void)
 {
 	printk("\ncpu  syscalls  ctxsw  timer  dev  ipi-out  ipi-in  msgs-out  msgs-in  mig-in  busy%%\n");
@@ -106,5 +112,24 @@ void counters_print(void)
 		       c->syscalls, c->ctx_switches, c->timer_irqs, c->device_irqs, c->ipis_sent,
 		       c->ipis_received, c->msgs_sent, c->msgs_received, c->migrations_in,
 		       total ? c->busy_cycles * 100 / total : 0);
+	}
+	coh_print();
+}
+
+/* The coherence model's counts since it started, for Ctrl-T: misses by
+ * where the line came from, and the modelled stall. */
+static void coh_print(void)
+{
+	if (!coh_model_on()) {
+		printk("coherence: n/a (no model; run with COHERENCE=1)\n");
+		return;
+	}
+	printk("cpu  loads        stores       from-mem  from-clean  hitm      upgrades  stall-ms\n");
+	for (int i = 0; i < ncpu; i++) {
+		const volatile struct coh_cpu *k = coh_peek(i);
+
+		printk("%3d  %11lu  %11lu  %8lu  %10lu  %8lu  %8lu  %8lu\n", i, k->loads, k->stores,
+		       k->rd_miss_memory + k->wr_miss_memory, k->rd_miss_clean + k->wr_miss_clean,
+		       k->rd_hitm + k->wr_hitm, k->upgrades, k->stall_ns / 1000000);
 	}
 }

@@ -92,6 +92,22 @@ bool handle_room(struct proc *p)
 	return htable_used(p->handles, QUOTA_HANDLES) < (int)p->max_handles;
 }
 
+int handle_count_rights(struct kobj *o, uint32_t right)
+{
+	struct proc *me = myproc();
+	int n = 0;
+
+	for (struct proc *p = procs; p < procs + NPROC; p++) {
+		int state = __atomic_load_n(&p->state, __ATOMIC_ACQUIRE);
+
+		if (p != me && (state == P_RUNNING || state == P_UNUSED || state == P_EMBRYO))
+			continue;
+		for (int i = 0; i < QUOTA_HANDLES; i++)
+			n += p->handles[i].obj == o && (p->handles[i].rights & right);
+	}
+	return n;
+}
+
 int handle_install(struct proc *p, struct kobj *o, uint32_t rights)
 {
 	int h = htable_alloc(p->handles, QUOTA_HANDLES, p->max_handles, o, rights);
@@ -100,6 +116,26 @@ int handle_install(struct proc *p, struct kobj *o, uint32_t rights)
 		return -EQUOTA;
 	kobj_rights_changed(o, rights, +1);
 	return h;
+}
+
+int handle_install_arrived(struct kobj *o, uint32_t rights)
+{
+	struct proc *p = myproc();
+	int h = htable_alloc(p->handles, QUOTA_HANDLES, p->max_handles, o, rights);
+
+	if (h < 0)
+		panic("handle_install_arrived: pid %d has no room for a checked handle", p->pid);
+	kobj_rights_changed(o, rights & RIGHT_RECV, +1);
+	return h;
+}
+
+void handle_copy(struct proc *child, int to, int from)
+{
+	struct hslot *e = &myproc()->handles[from];
+
+	kobj_get(e->obj);
+	child->handles[to] = *e;
+	kobj_rights_changed(e->obj, e->rights, +1);
 }
 
 int handle_get(int h, int type, uint32_t need, struct kobj **o, uint32_t *rights)
@@ -129,6 +165,16 @@ int handle_take(int h, struct kobj **o, uint32_t *rights)
 	*o = slot.obj;
 	*rights = slot.rights;
 	return 0;
+}
+
+void handle_put_back(int h, struct kobj *o, uint32_t rights)
+{
+	struct hslot *e = &myproc()->handles[h];
+
+	if (e->obj)
+		panic("handle_put_back: slot %d was taken meanwhile", h);
+	e->obj = o;
+	e->rights = rights;
 }
 
 int handle_close(struct proc *p, int h)
@@ -164,23 +210,23 @@ void handle_copy_all(struct proc *dst, struct proc *src)
 
 /* ---- system calls ---- */
 
-int64_t sys_close(const uint64_t *a)
+int64_t sys_close(const struct sys_close_args *a)
 {
-	return handle_close(myproc(), (int)a[0]);
+	return handle_close(myproc(), a->h);
 }
 
 /* dup(h, rights): a second handle to the same object with a subset of
  * h's rights (asking for a right h lacks is -EPERM). */
-int64_t sys_dup(const uint64_t *a)
+int64_t sys_dup(const struct sys_dup_args *a)
 {
 	struct kobj *o;
-	uint32_t have, want = (uint32_t)a[1];
-	int err = handle_get((int)a[0], 0, 0, &o, &have);
+	uint32_t have, want = a->rights;
+	int err = handle_get(a->h, 0, 0, &o, &have);
 
 	if (err < 0)
 		return err;
-	if (want & ~RIGHT_ALL)
-		return -EINVAL;
+	if (!want)
+		return -EINVAL;		/* a handle that can do nothing */
 	if (!rights_subset(want, have))
 		return -EPERM;
 	kobj_get(o);
@@ -189,11 +235,11 @@ int64_t sys_dup(const uint64_t *a)
 	return err;
 }
 
-int64_t sys_handle_info(const uint64_t *a)
+int64_t sys_handle_info(const struct sys_handle_info_args *a)
 {
 	struct handle_info info = { 0 };
 	struct kobj *o;
-	int err = handle_get((int)a[0], 0, 0, &o, &info.rights);
+	int err = handle_get(a->h, 0, 0, &o, &info.rights);
 
 	if (err < 0)
 		return err;
@@ -202,5 +248,5 @@ int64_t sys_handle_info(const uint64_t *a)
 		mbox_info((struct mbox *)o, &info);
 	else
 		shm_info((struct shm *)o, &info);
-	return copyout(a[1], &info, sizeof(info));
+	return copyout(a->info, &info, sizeof(info));
 }

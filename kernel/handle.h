@@ -56,16 +56,30 @@ void account_uncharge(uint64_t *counter, uint64_t n);
 /* Installs a reference the caller already holds (it moves into the table)
  * with the given rights.  Returns the handle, or -EQUOTA. */
 int handle_install(struct proc *p, struct kobj *o, uint32_t rights);
+/* Installs in the current process a handle that travelled in a message
+ * (the reference moves into the table).  Its send right was counted all
+ * along, as every send right in flight is; its receive right counts from
+ * now on.  The caller checked there is room (handle_room). */
+int handle_install_arrived(struct kobj *o, uint32_t rights);
+/* Gives child slot `to` a new reference to our handle `from` (spawn). */
+void handle_copy(struct proc *child, int to, int from);
 /* Looks up h in the current process: 0 and the object (no new reference),
  * -EBADH (no such handle, or another type), -EPERM (missing rights). */
 int handle_get(int h, int type, uint32_t need, struct kobj **o, uint32_t *rights);
 /* Removes h from the current process's table, returning its reference. */
 int handle_take(int h, struct kobj **o, uint32_t *rights);
+/* Undoes handle_take(): puts the reference back into the (still free)
+ * slot h, with no change to the object's counted rights. */
+void handle_put_back(int h, struct kobj *o, uint32_t rights);
 int handle_close(struct proc *p, int h);
 void handle_close_all(struct proc *p);
 /* Copies every handle of src into dst (fork, spawn): new references. */
 void handle_copy_all(struct proc *dst, struct proc *src);
 bool handle_room(struct proc *p);
+/* How many handles to o hold `right`, in the tables of processes that are
+ * not running now (a running one may be changing its own): a lower bound
+ * for the invariant checker. */
+int handle_count_rights(struct kobj *o, uint32_t right);
 
 /* The per-type reaction to a handle with `rights` appearing (+1) or going
  * away (-1): mailboxes count senders and receivers. */

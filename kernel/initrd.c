@@ -93,37 +93,37 @@ void initrd_foreach(void (*fn)(const char *name, size_t size, void *arg), void *
 }
 
 /* readdir(index, ent): the index-th file of the initrd. */
-int64_t sys_readdir(const uint64_t *a)
+int64_t sys_readdir(const struct sys_readdir_args *a)
 {
-	int index = (int)a[0];
+	int index = a->index;
 	struct dirent d;
 
-	if (!user_writable(a[1], sizeof(d)))
+	if (!user_writable(a->ent, sizeof(d)))
 		return -EFAULT;
 	if (index < 0 || index >= nfiles)
 		return -ENOENT;
 	memset(&d, 0, sizeof(d));
 	d.size = files[index].size;
 	strlcpy(d.name, files[index].name, sizeof(d.name));
-	return copyout(a[1], &d, sizeof(d));
+	return copyout(a->ent, &d, sizeof(d));
 }
 
 /* fileread(path, off, buf, len): bytes of an initrd file from off. */
-int64_t sys_fileread(const uint64_t *a)
+int64_t sys_fileread(const struct sys_fileread_args *a)
 {
 	char path[PATH_MAX_LEN];
 	const void *data;
 	size_t size, n;
-	int err = copyinstr(path, a[0], sizeof(path));
+	int err = copyinstr(path, a->path, sizeof(path));
 
 	if (err < 0)
 		return err == -E2BIG ? -ENOENT : err;
-	if (!user_writable(a[2], a[3]))
+	if (!user_writable(a->buf, a->len))
 		return -EFAULT;
 	if (initrd_find(path, &data, &size) < 0)
 		return -ENOENT;
-	if (a[1] >= size)
+	if (a->off >= size)
 		return 0;
-	n = size - a[1] < a[3] ? size - a[1] : a[3];
-	return copyout(a[2], (const char *)data + a[1], n) < 0 ? -EFAULT : (int64_t)n;
+	n = size - a->off < a->len ? size - a->off : a->len;
+	return copyout(a->buf, (const char *)data + a->off, n) < 0 ? -EFAULT : (int64_t)n;
 }

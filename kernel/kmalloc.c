@@ -6,9 +6,14 @@
  * the size and catches frees of pointers kmalloc never returned.
  *
  * Lock: kmalloc_lock protects the free lists and the statistics.
+ *
+ * Each request asks failinject_fail(FI_KMALLOC) once, before the lock
+ * (tests make chosen requests fail; failinject.h); the frames kmalloc
+ * takes for itself are not asked about again (page_alloc_heap).
  */
 #include <stdint.h>
 
+#include "kernel/failinject.h"
 #include "kernel/kmalloc.h"
 #include "kernel/panic.h"
 #include "kernel/param.h"
@@ -49,7 +54,7 @@ static int size_class(size_t total)
 static bool refill(int c)
 {
 	size_t bsize = 1ul << (c + MIN_SHIFT);
-	char *page = page_alloc();
+	char *page = page_alloc_heap();
 
 	if (!page)
 		return false;
@@ -69,7 +74,7 @@ static void *alloc_pages(size_t total)
 	size_t npages = PAGE_ROUND_UP(total) / PAGE_SIZE;	/* 1: see KMALLOC_MAX */
 	struct block *b;
 
-	if (!(b = page_alloc()))
+	if (!(b = page_alloc_heap()))
 		return 0;
 	b->magic = MAGIC_USED;
 	b->class = PAGE_CLASS;
@@ -86,7 +91,7 @@ void *kmalloc(size_t size)
 	int c = size_class(total);
 	struct block *b;
 
-	if (size == 0 || size > KMALLOC_MAX)
+	if (size == 0 || size > KMALLOC_MAX || failinject_fail(FI_KMALLOC))
 		return 0;
 	if (c == PAGE_CLASS)
 		return alloc_pages(total);

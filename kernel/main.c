@@ -8,6 +8,7 @@
 
 #include "kernel/arch.h"
 #include "kernel/bootinfo.h"
+#include "kernel/coherence.h"
 #include "kernel/cpu.h"
 #include "kernel/initrd.h"
 #include "kernel/ktest.h"
@@ -17,6 +18,7 @@
 #include "kernel/pmm.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
+#include "kernel/spinlock.h"
 #include "kernel/symbols.h"
 #include "kernel/vm.h"
 #include "lib/cmdline.h"
@@ -40,6 +42,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	printk("baton: booting\n");
 	arch_cpu_init(0);		/* GDT, TSS, IDT: exceptions are reported */
 	bi = bootinfo_parse(magic, info_pa);	/* memory map, modules, cmdline */
+	lockcheck_init(bi->cmdline);	/* lock-order checker, if asked (`lockcheck`) */
 	pmm_init(bi->avail, bi->navail, bi->reserved, bi->nreserved);	/* frames */
 	vm_init(pmm_phys_top());	/* kernel page table with the full direct map */
 	sym_init(bi->symbols, bi->symbols_len);	/* names in panic reports */
@@ -49,9 +52,10 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	arch_interrupts_init(bi->rsdp, bi->rsdp_len);	/* APICs, timers, serial input */
 	intr_enable();
 	arch_start_cpus();		/* the other cores, each into cpu_main() */
+	coh_init();			/* the coherence model's counts, if QEMU has it */
 
-	printk("baton: %lu MiB free, %d cpus online\n",
-	       pmm_free_frames() * PAGE_SIZE >> 20, ncpu);
+	printk("baton: %lu MiB free, %d cpus online (%s)\n",
+	       pmm_free_frames() * PAGE_SIZE >> 20, ncpu, arch_machine_name());
 
 	start_first_process(bi->cmdline);	/* tests, init, or the monitor */
 	scheduler();			/* this CPU now runs processes */

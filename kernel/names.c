@@ -3,11 +3,19 @@
  * table searched linearly (an OS course's programs use a handful of
  * names).
  *
+ * The table is shared by every process, so each name is charged to the
+ * limit set of the process that registered it (LIMIT_NAMES, limits.h)
+ * until the name goes: a process in a set cannot take more than its
+ * share of the NNAMES entries.
+ *
  * Lock: names_lock protects the table.  It may be taken while holding no
  * other lock, and kobj_put() -> *_destroy() -> names_remove() takes it,
- * so nothing holding names_lock may drop a last reference.
+ * so nothing holding names_lock may drop a last reference (of an object
+ * or of a limit set).
  */
+#include "kernel/limits.h"
 #include "kernel/names.h"
+#include "kernel/proc.h"
 #include "kernel/spinlock.h"
 #include "kernel/syscall.h"
 #include "lib/errno.h"
@@ -18,30 +26,58 @@
 struct entry {
 	char name[IPC_NAME_MAX];
 	struct kobj *obj;	/* NULL: free */
+	struct limits *lim;	/* charged for this name (a reference), or NULL */
 };
 
 static struct spinlock names_lock = SPINLOCK_INIT("names");
 static struct entry table[NNAMES];
 
+/* Registers name for o, charged to the calling process's limit set. */
 int names_add(const char *name, struct kobj *o)
 {
+	struct limits *lim = myproc()->limits;
 	struct entry *free = 0;
+	int err = 0;
 
+	if ((err = limits_charge(lim, LIMIT_NAMES, 1)) < 0)
+		return err;
 	acquire(&names_lock);
-	for (int i = 0; i < NNAMES; i++) {
-		if (table[i].obj && strcmp(table[i].name, name) == 0) {
-			release(&names_lock);
-			return -EEXIST;
-		}
+	for (int i = 0; i < NNAMES && err == 0; i++) {
+		if (table[i].obj && strcmp(table[i].name, name) == 0)
+			err = -EEXIST;
 		if (!table[i].obj && !free)
 			free = &table[i];
 	}
-	if (free) {
+	if (err == 0 && free) {
 		strlcpy(free->name, name, sizeof(free->name));
 		free->obj = o;
+		free->lim = lim;
+		limits_get(lim);
 	}
 	release(&names_lock);
-	return free ? 0 : -ENOSPC;
+	if (err == 0 && !free)
+		err = -ENOSPC;
+	if (err < 0)
+		limits_uncharge(lim, LIMIT_NAMES, 1);
+	return err;
+}
+
+/* Frees entry e (names_lock held); returns its limit set, whose charge
+ * and reference the caller drops once the lock is released. */
+static struct limits *clear(struct entry *e)
+{
+	struct limits *lim = e->lim;
+
+	e->obj = 0;
+	e->lim = 0;
+	return lim;
+}
+
+/* Gives back a cleared entry's charge (names_lock not held). */
+static void uncharge(struct limits *lim)
+{
+	limits_uncharge(lim, LIMIT_NAMES, 1);
+	limits_put(lim);
 }
 
 /* Takes a reference only if the object is not already dying (refs 0). */
@@ -71,27 +107,40 @@ struct kobj *names_lookup(const char *name, int type)
 	return found;
 }
 
+/* An object has at most one name (names_add refuses a second entry for
+ * the same name, and each object is named once, at creation). */
 void names_remove(struct kobj *o)
 {
+	struct limits *lim = 0;
+	bool found = false;
+
 	acquire(&names_lock);
-	for (int i = 0; i < NNAMES; i++)
-		if (table[i].obj == o)
-			table[i].obj = 0;
+	for (int i = 0; i < NNAMES && !found; i++) {
+		if (table[i].obj == o) {
+			lim = clear(&table[i]);
+			found = true;
+		}
+	}
 	release(&names_lock);
+	if (found)
+		uncharge(lim);
 }
 
 int names_unlink(const char *name, int type)
 {
+	struct limits *lim = 0;
 	int err = -ENOENT;
 
 	acquire(&names_lock);
-	for (int i = 0; i < NNAMES; i++) {
+	for (int i = 0; i < NNAMES && err; i++) {
 		if (table[i].obj && table[i].obj->type == type && strcmp(table[i].name, name) == 0) {
-			table[i].obj = 0;
+			lim = clear(&table[i]);
 			err = 0;
 		}
 	}
 	release(&names_lock);
+	if (err == 0)
+		uncharge(lim);
 	return err;
 }
 

@@ -8,9 +8,14 @@
  * a free list) lets pmm_free() catch a double free.
  *
  * Lock: pmm_lock protects the bitmap, the hint and the free count.
+ *
+ * Every request from outside asks failinject_fail(FI_FRAMES) first, so
+ * tests can make chosen ones fail (failinject.h); kmalloc's own frames
+ * come through page_alloc_heap(), which does not ask again.
  */
 #include <stdint.h>
 
+#include "kernel/failinject.h"
 #include "kernel/panic.h"
 #include "kernel/param.h"
 #include "kernel/pmm.h"
@@ -107,7 +112,8 @@ void pmm_init(const struct pmm_range *avail, int navail,
 	hint = 0;
 }
 
-paddr_t pmm_alloc(void)
+/* One frame, with no failure injected. */
+static paddr_t take_frame(void)
 {
 	paddr_t pa = 0;
 
@@ -127,6 +133,11 @@ paddr_t pmm_alloc(void)
 	return pa;
 }
 
+paddr_t pmm_alloc(void)
+{
+	return failinject_fail(FI_FRAMES) ? 0 : take_frame();
+}
+
 /* n physically contiguous frames (kernel stacks), or 0.  Searches from
  * the allocation hint, like pmm_alloc, rather than from the bottom,
  * which every spawn would otherwise walk past the kernel and initrd. */
@@ -135,6 +146,8 @@ paddr_t pmm_alloc_contig(size_t n)
 	size_t low = LOW_LIMIT / PAGE_SIZE, run = 0;
 	paddr_t pa = 0;
 
+	if (failinject_fail(FI_FRAMES))
+		return 0;
 	acquire(&pmm_lock);
 	for (size_t k = 0; k < nframes && free_count >= n; k++) {
 		size_t f = (hint + k) % nframes;
@@ -171,9 +184,8 @@ void pmm_free(paddr_t pa)
 	release(&pmm_lock);
 }
 
-void *page_alloc(void)
+static void *zeroed(paddr_t pa)
 {
-	paddr_t pa = pmm_alloc();
 	void *p;
 
 	if (!pa)
@@ -181,6 +193,16 @@ void *page_alloc(void)
 	p = phys_to_virt(pa);
 	memset(p, 0, PAGE_SIZE);
 	return p;
+}
+
+void *page_alloc(void)
+{
+	return zeroed(pmm_alloc());
+}
+
+void *page_alloc_heap(void)
+{
+	return zeroed(take_frame());
 }
 
 void page_free(void *page)

@@ -29,6 +29,9 @@ void pmm_free(paddr_t pa);
 /* A zeroed frame through the direct map, or NULL. */
 void *page_alloc(void);
 void page_free(void *page);
+/* page_alloc for kmalloc, which has already asked failinject_fail() about
+ * the request this frame serves: no second injected failure. */
+void *page_alloc_heap(void);
 
 size_t pmm_free_frames(void);
 size_t pmm_total_frames(void);

@@ -7,6 +7,7 @@
 
 #include "kernel/arch.h"
 #include "kernel/cpu.h"
+#include "kernel/initrd.h"
 #include "kernel/kmalloc.h"
 #include "kernel/mbox.h"
 #include "kernel/panic.h"
@@ -14,7 +15,9 @@
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
+#include "lib/elfsym.h"
 #include "lib/errno.h"
+#include "lib/fmt.h"
 #include "lib/string.h"
 
 #define STACK_CANARY 0x5ca1ab1e0ddba11ull
@@ -60,11 +63,15 @@ static void reset(struct proc *p)
 	memset(p->handles, 0, sizeof(p->handles));
 	memset(p->maps, 0, sizeof(p->maps));
 	p->inbox = p->events = 0;
+	p->exit_event = 0;
+	p->ipc_closed = false;
 	p->max_handles = QUOTA_HANDLES;
 	p->acct = 0;
 	p->last_cpu = -1;
 	p->sandbox = SB_ALL;
 	memset(&p->pc, 0, sizeof(p->pc));
+	p->limits = 0;
+	p->charged_pages = 0;
 }
 
 /* Drops every IPC resource: handles, mappings, mailboxes, the account's
@@ -96,9 +103,12 @@ struct proc *proc_alloc(void)
 			return 0;
 		}
 		reset(p);
-		if (!(p->acct = account_new(QUOTA_QUEUED, QUOTA_SHM_PAGES))) {
-			pmm_free(stack);
-			pmm_free(stack + PAGE_SIZE);
+		if (!(p->acct = account_new(QUOTA_QUEUED, QUOTA_SHM_PAGES)) ||
+		    !mbox_reserve_exit(p)) {
+			account_put(p->acct);
+			p->acct = 0;
+			for (int i = 0; i < PROC_KSTACK_PAGES; i++)
+				pmm_free(stack + i * PAGE_SIZE);
 			release(&p->lock);
 			return 0;
 		}
@@ -121,16 +131,31 @@ void proc_free(struct proc *p)
 	 * ran has none yet but its account. */
 	account_put(p->acct);
 	p->acct = 0;
+	mbox_unreserve_exit(p);
 	if (p->pagetable) {
 		vm_free_user(p->pagetable);
 		vm_destroy(p->pagetable);
 	}
+	limits_uncharge(p->limits, LIMIT_PAGES, p->charged_pages);
+	limits_uncharge(p->limits, LIMIT_PROCS, 1);
+	limits_put(p->limits);
 	for (int i = 0; i < PROC_KSTACK_PAGES; i++)
 		pmm_free(virt_to_phys(p->kstack) + i * PAGE_SIZE);
 	reset(p);
 	p->kstack = 0;
 	p->pid = 0;
 	p->state = P_UNUSED;
+}
+
+int proc_set_limits(struct proc *np, struct limits *l)
+{
+	int err = limits_charge(l, LIMIT_PROCS, 1);
+
+	if (err < 0)
+		return err;
+	limits_get(l);
+	np->limits = l;
+	return 0;
 }
 
 /* Panics if the kernel stack overflowed into its last word. */
@@ -214,7 +239,7 @@ void proc_exit(int how, int status)
 	acquire(&wait_lock);
 	reparent(p);
 	if (p->parent) {
-		mbox_post_exit(p->parent, &p->exit);	/* proc_events */
+		mbox_post_exit(p->parent, p);	/* proc_events */
 		wakeup(p->parent);
 	}
 	acquire(&p->lock);
@@ -224,12 +249,27 @@ void proc_exit(int how, int status)
 	panic("proc_exit: zombie pid %d was scheduled again", p->pid);
 }
 
+/* "main+0x12" for an address in the program p runs, from the symbol
+ * table of its file in the initrd (programs keep theirs), or "". */
+static void user_symbol(struct proc *p, uint64_t addr, char *buf, size_t cap)
+{
+	struct elf_symbol s;
+	const void *file;
+	size_t size;
+
+	buf[0] = 0;
+	if (initrd_find(p->name, &file, &size) == 0 && elf_symbolize(file, size, addr, &s) == 0)
+		fmt_snprintf(buf, cap, " in %.*s+0x%lx", (int)s.name_len, s.name, s.offset);
+}
+
 void proc_fault(int fault, uint64_t rip, uint64_t addr, const char *what)
 {
 	struct proc *p = myproc();
+	char where[64];
 
-	printk("pid %d (%s): %s at rip %lx, address %lx: killed\n", p->pid, p->name, what, rip,
-	       addr);
+	user_symbol(p, rip, where, sizeof(where));
+	printk("pid %d (%s): %s%s at rip %lx, address %lx: killed\n", p->pid, p->name, what,
+	       where, rip, addr);
 	p->exit.fault = fault;
 	p->exit.rip = rip;
 	p->exit.addr = addr;
@@ -266,7 +306,7 @@ int proc_wait(int pid, struct wait_info *info)
 			release(&wait_lock);
 			return -ECHILD;
 		}
-		if (me->killed) {
+		if (proc_killed(me)) {
 			release(&wait_lock);
 			return -EINTR;
 		}
@@ -286,6 +326,57 @@ static struct proc *find_locked(int pid)
 	return 0;
 }
 
+/* Whether p is ancestor or descends from it.  wait_lock held. */
+static bool descends_from(struct proc *p, struct proc *ancestor)
+{
+	for (; p; p = p->parent)
+		if (p == ancestor)
+			return true;
+	return false;
+}
+
+/* The isolation policy for calls that name another process: the caller
+ * itself (or pid 0) and its descendants always; others only if
+ * `anyone`.  A pid it may not name gets -ESRCH, as a pid that does not
+ * exist does, so the answer tells nothing about other processes.  The
+ * caller's operation looks the pid up again (pids are never reused, so a
+ * stale match only means the process ended meanwhile). */
+static int may_name(int pid, bool anyone)
+{
+	struct proc *me = myproc();
+	int err = -ESRCH;
+
+	if (pid == 0 || pid == me->pid || anyone)
+		return 0;
+	acquire(&wait_lock);
+	for (struct proc *p = procs; p < procs + NPROC; p++) {
+		bool found;
+
+		acquire(&p->lock);
+		found = p->pid == pid && p->state != P_UNUSED;
+		release(&p->lock);
+		if (found) {
+			err = descends_from(p, me) ? 0 : -ESRCH;
+			break;
+		}
+	}
+	release(&wait_lock);
+	return err;
+}
+
+/* kill, setaffinity, getaffinity: anyone with SB_SYSTEM (which can see
+ * every process through ps anyway), else only itself and descendants. */
+int proc_may_name(int pid)
+{
+	return may_name(pid, myproc()->sandbox & SB_SYSTEM);
+}
+
+/* setfg: Ctrl-C may be aimed only at the caller's own family. */
+int proc_may_name_descendant(int pid)
+{
+	return may_name(pid, false);
+}
+
 /* Marks a process killed; it exits when it next returns to user mode
  * (a sleeping one is woken to notice). */
 int proc_kill(int pid)
@@ -300,7 +391,7 @@ int proc_kill(int pid)
 		release(&p->lock);
 		return -EPERM;		/* kernel threads cannot be killed */
 	}
-	p->killed = true;
+	__atomic_store_n(&p->killed, true, __ATOMIC_RELEASE);
 	if (p->state == P_SLEEPING)
 		sched_make_runnable(p);
 	release(&p->lock);
@@ -318,20 +409,25 @@ int proc_count(void)
 
 /* ---- system calls ---- */
 
-int64_t sys_fork(const uint64_t *a)
+int64_t sys_fork(void)
 {
 	struct proc *p = myproc(), *np;
+	int err;
 
-	(void)a;
 	if (!(np = proc_alloc()))
 		return -ENOMEM;
-	np->pagetable = vm_create();
+	/* The child joins our limit set: its slot and a copy of our private
+	 * pages are charged before a frame is copied. */
+	if ((err = proc_set_limits(np, p->limits)) == 0 &&
+	    (err = limits_charge(np->limits, LIMIT_PAGES, p->charged_pages)) == 0)
+		np->charged_pages = p->charged_pages;
+	np->pagetable = err ? 0 : vm_create();
 	long pages = np->pagetable ? vm_copy_user(p->pagetable, np->pagetable) : -ENOMEM;
 	if (pages < 0) {
 		acquire(&np->lock);
 		proc_free(np);
 		release(&np->lock);
-		return -ENOMEM;
+		return err ? err : -ENOMEM;
 	}
 	np->user_pages = pages;
 	handle_copy_all(np, p);
@@ -346,48 +442,49 @@ int64_t sys_fork(const uint64_t *a)
 	arch_proc_init_user(np);
 	arch_tf_copy(np->tf, p->tf);
 	arch_tf_set_return(np->tf, 0);		/* the child sees fork() == 0 */
+	arch_proc_fork(np);
 	np->affinity = p->affinity;
 	proc_set_parent(np, p);
 	proc_launch(np);
 	return np->pid;
 }
 
-int64_t sys_exit(const uint64_t *a)
+int64_t sys_exit(const struct sys_exit_args *a)
 {
-	proc_exit(EXIT_NORMAL, (int)a[0]);
+	proc_exit(EXIT_NORMAL, a->status);
 }
 
-int64_t sys_wait(const uint64_t *a)
+int64_t sys_wait(const struct sys_wait_args *a)
 {
 	struct wait_info info;
 	int pid;
 
 	/* Check the buffer first: a failed call must not reap the child. */
-	if (a[1] && !user_writable(a[1], sizeof(info)))
+	if (a->info && !user_writable(a->info, sizeof(info)))
 		return -EFAULT;
-	pid = proc_wait((int)a[0], &info);
-	if (pid > 0 && a[1] && copyout(a[1], &info, sizeof(info)) < 0)
+	pid = proc_wait(a->pid, &info);
+	if (pid > 0 && a->info && copyout(a->info, &info, sizeof(info)) < 0)
 		return -EFAULT;
 	return pid;
 }
 
-int64_t sys_kill(const uint64_t *a)
+int64_t sys_kill(const struct sys_kill_args *a)
 {
-	return proc_kill((int)a[0]);
+	int err = proc_may_name(a->pid);
+
+	return err ? err : proc_kill(a->pid);
 }
 
-int64_t sys_getpid(const uint64_t *a)
+int64_t sys_getpid(void)
 {
-	(void)a;
 	return myproc()->pid;
 }
 
-int64_t sys_getppid(const uint64_t *a)
+int64_t sys_getppid(void)
 {
 	struct proc *p = myproc();
 	int ppid;
 
-	(void)a;
 	acquire(&wait_lock);
 	ppid = p->parent ? p->parent->pid : 0;
 	release(&wait_lock);
@@ -406,16 +503,16 @@ static int proc_state(enum procstate s)
 }
 
 /* Fills up to max entries of the process list. */
-int64_t sys_ps(const uint64_t *a)
+int64_t sys_ps(const struct sys_ps_args *a)
 {
 	struct proc_info info;
-	int max = (int)a[1], n = 0;
+	int max = a->max, n = 0;
 
 	if (max < 0)
 		return -EINVAL;
 	if (max > NPROC)
 		max = NPROC;
-	if (!user_writable(a[0], (uint64_t)max * sizeof(info)))
+	if (!user_writable(a->buf, (uint64_t)max * sizeof(info)))
 		return -EFAULT;
 	for (struct proc *p = procs; p < procs + NPROC && n < max; p++) {
 		acquire(&p->lock);
@@ -437,7 +534,7 @@ int64_t sys_ps(const uint64_t *a)
 		acquire(&wait_lock);
 		info.ppid = p->parent ? p->parent->pid : 0;
 		release(&wait_lock);
-		if (copyout(a[0] + n * sizeof(info), &info, sizeof(info)) < 0)
+		if (copyout(a->buf + n * sizeof(info), &info, sizeof(info)) < 0)
 			return -EFAULT;
 		n++;
 	}

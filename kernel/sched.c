@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "kernel/arch.h"
+#include "kernel/coherence.h"
 #include "kernel/counters.h"
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
@@ -170,8 +171,10 @@ void scheduler(void)
 		arch_switch_to(p);
 		uint64_t t0 = arch_cycles();
 		c->busy_since = t0;
+		coh_switch(p);		/* the coherence model's c2c: who runs here */
 		swtch(&c->sched_context, p->context);
 		c->busy_since = 0;
+		arch_switch_from(p);	/* before p can run on another CPU */
 		uint64_t ran = arch_cycles() - t0;
 		COUNT(busy_cycles, ran);
 		p->pc.cycles_on[c->id] += ran;
@@ -222,11 +225,13 @@ void yield(void)
  * changes the condition under lk, so a waker that runs after we let go
  * of lk sees us SLEEPING (wakeup's unlocked look is enough to find us),
  * and its p->lock waits until sched() has switched away: no lost wake-up.
+ * lk must be the only spinlock held (the lock checker names any other).
  */
 void sleep(const void *chan, struct spinlock *lk)
 {
 	struct proc *p = myproc();
 
+	lockcheck_sleep(lk);
 	if (lk != &p->lock)
 		acquire(&p->lock);
 	p->chan = chan;
@@ -248,7 +253,7 @@ bool sleep_until(const void *chan, struct spinlock *lk, uint64_t deadline)
 	if (clock_ns() >= deadline)
 		return false;
 	__atomic_fetch_add(&timed_sleepers, 1, __ATOMIC_RELAXED);
-	p->wake_at = deadline;		/* read by sched_tick under p->lock */
+	p->wake_at = deadline;		/* see proc.h: read by wake_expired() */
 	sleep(chan, lk);
 	p->wake_at = 0;
 	__atomic_fetch_sub(&timed_sleepers, 1, __ATOMIC_RELAXED);
@@ -272,6 +277,23 @@ void wakeup(const void *chan)
 			sched_make_runnable(p);
 		release(&p->lock);
 	}
+}
+
+/* Wakes p alone if it sleeps on chan; whether it did.  For a caller that
+ * keeps its own list of who waits (a mailbox), so no slot is scanned.
+ * The same rule as wakeup(): the condition changed under the lock that p
+ * passed to sleep(). */
+bool sched_wake(struct proc *p, const void *chan)
+{
+	bool woke = false;
+
+	acquire(&p->lock);
+	if (p->state == P_SLEEPING && p->chan == chan) {
+		sched_make_runnable(p);
+		woke = true;
+	}
+	release(&p->lock);
+	return woke;
 }
 
 /* CPU 0 wakes timed sleepers whose deadline passed. */
@@ -329,27 +351,24 @@ int sched_set_affinity(struct proc *p, int pid, uint64_t mask)
 
 /* ---- system calls ---- */
 
-int64_t sys_yield(const uint64_t *a)
+int64_t sys_yield(void)
 {
-	(void)a;
 	yield();
 	return 0;
 }
 
 static struct spinlock sleep_lock = SPINLOCK_INIT("sleep");
 
-/* Sleeps for a[0] milliseconds: -EINTR if killed first. */
-int64_t sys_sleep(const uint64_t *a)
+/* Sleeps for a->ms milliseconds (at most TIMEOUT_MAX_MS): -EINTR if killed first. */
+int64_t sys_sleep(const struct sys_sleep_args *a)
 {
 	struct proc *p = myproc();
 	uint64_t deadline;
 
-	if (a[0] > 1000ull * 1000 * 1000 * 1000)
-		return -EINVAL;
-	deadline = clock_ns() + a[0] * 1000000ull;
+	deadline = clock_ns() + a->ms * 1000000ull;
 	acquire(&sleep_lock);
 	while (clock_ns() < deadline) {
-		if (p->killed) {
+		if (proc_killed(p)) {
 			release(&sleep_lock);
 			return -EINTR;
 		}
@@ -359,9 +378,8 @@ int64_t sys_sleep(const uint64_t *a)
 	return 0;
 }
 
-int64_t sys_uptime(const uint64_t *a)
+int64_t sys_uptime(void)
 {
-	(void)a;
 	return (int64_t)clock_ns();
 }
 
@@ -379,29 +397,38 @@ static struct proc *target(int pid)
 	return 0;
 }
 
-int64_t sys_setaffinity(const uint64_t *a)
+/* setaffinity(pid, mask) and getaffinity(pid) on another process obey
+ * the naming policy (proc_may_name): -ESRCH both for "no such process"
+ * and for one the caller may not name. */
+int64_t sys_setaffinity(const struct sys_setaffinity_args *a)
 {
-	int pid = (int)a[0] ? (int)a[0] : myproc()->pid;
-	struct proc *p = target(pid);
+	int pid = a->pid ? a->pid : myproc()->pid;
+	struct proc *p;
+	int err;
 
-	return p ? sched_set_affinity(p, pid, a[1]) : -ESRCH;
+	if ((err = proc_may_name(pid)) < 0)
+		return err;
+	p = target(pid);
+	return p ? sched_set_affinity(p, pid, a->mask) : -ESRCH;
 }
 
-int64_t sys_getaffinity(const uint64_t *a)
+int64_t sys_getaffinity(const struct sys_getaffinity_args *a)
 {
-	struct proc *p = target((int)a[0]);
+	struct proc *p;
+	int err;
 
+	if ((err = proc_may_name(a->pid)) < 0)
+		return err;
+	p = target(a->pid);
 	return p ? (int64_t)p->affinity : -ESRCH;
 }
 
-int64_t sys_getcpu(const uint64_t *a)
+int64_t sys_getcpu(void)
 {
-	(void)a;
 	return cpu_id();
 }
 
-int64_t sys_ncpu(const uint64_t *a)
+int64_t sys_ncpu(void)
 {
-	(void)a;
 	return ncpu;
 }

@@ -15,6 +15,7 @@
 #include "kernel/arch.h"
 #include "kernel/handle.h"
 #include "kernel/kmalloc.h"
+#include "kernel/limits.h"
 #include "kernel/names.h"
 #include "kernel/param.h"
 #include "kernel/pmm.h"
@@ -38,6 +39,8 @@ void shm_destroy(struct shm *s)
 	free_frames(s);
 	account_uncharge(&s->acct->shm_pages, s->npages);
 	account_put(s->acct);
+	limits_uncharge(s->lim, LIMIT_PAGES, s->npages);
+	limits_put(s->lim);
 	kfree(s);
 }
 
@@ -68,37 +71,47 @@ static struct shm *shm_new(size_t npages, struct ipc_account *acct)
 		s->frames[i] = virt_to_phys(page);
 	}
 	s->acct = acct;
+	s->lim = 0;
 	kobj_init(&s->obj, HANDLE_TYPE_SHM);
 	return s;
 }
 
 /* shm_create(size, name): a zeroed object of size bytes (rounded up to
- * pages), optionally named; a handle with both map rights. */
-int64_t sys_shm_create(const uint64_t *a)
+ * pages), optionally named; a handle with both map rights.  Its pages
+ * count against the creator's shm quota and its limit set until the
+ * object dies (-EQUOTA past either). */
+int64_t sys_shm_create(const struct sys_shm_create_args *a)
 {
 	struct proc *p = myproc();
 	char name[IPC_NAME_MAX];
-	size_t npages = PAGE_ROUND_UP(a[0]) / PAGE_SIZE;
+	size_t npages = PAGE_ROUND_UP(a->size) / PAGE_SIZE;
 	struct shm *s;
 	int err, h;
 
-	if (a[0] == 0 || a[0] > SHM_MAX_SIZE)
+	if (a->size == 0 || a->size > SHM_MAX_SIZE)
 		return -EINVAL;
-	if (a[1] && !(p->sandbox & SB_NAMES))
+	if (a->name && !(p->sandbox & SB_NAMES))
 		sandbox_violation("shm_create", SANDBOX_NAMING);
-	if (a[1] && (err = names_copyin(name, a[1])) < 0)
+	if (a->name && (err = names_copyin(name, a->name)) < 0)
 		return err;
 	if (!handle_room(p))
 		return -EQUOTA;
 	if (!account_charge(&p->acct->shm_pages, npages, p->acct->max_shm_pages))
 		return -EQUOTA;
+	if ((err = limits_charge(p->limits, LIMIT_PAGES, npages)) < 0) {
+		account_uncharge(&p->acct->shm_pages, npages);
+		return err;
+	}
 	account_get(p->acct);
 	if (!(s = shm_new(npages, p->acct))) {
 		account_uncharge(&p->acct->shm_pages, npages);
 		account_put(p->acct);
+		limits_uncharge(p->limits, LIMIT_PAGES, npages);
 		return -ENOMEM;
 	}
-	if (a[1] && (err = names_add(name, &s->obj)) < 0) {
+	s->lim = p->limits;	/* from here on, shm_destroy gives the charge back */
+	limits_get(s->lim);
+	if (a->name && (err = names_add(name, &s->obj)) < 0) {
 		kobj_put(&s->obj);
 		return err;
 	}
@@ -109,16 +122,16 @@ int64_t sys_shm_create(const uint64_t *a)
 
 /* shm_open(name, rights): a handle to a named object with the map rights
  * asked for. */
-int64_t sys_shm_open(const uint64_t *a)
+int64_t sys_shm_open(const struct sys_shm_open_args *a)
 {
-	uint32_t rights = (uint32_t)a[1];
+	uint32_t rights = a->rights;
 	char name[IPC_NAME_MAX];
 	struct kobj *o;
 	int err, h;
 
 	if (!rights || (rights & ~(RIGHT_MAP_READ | RIGHT_MAP_WRITE)))
 		return -EINVAL;
-	if ((err = names_copyin(name, a[0])) < 0)
+	if ((err = names_copyin(name, a->name)) < 0)
 		return err;
 	if (!(o = names_lookup(name, HANDLE_TYPE_SHM)))
 		return -ENOENT;
@@ -127,10 +140,10 @@ int64_t sys_shm_open(const uint64_t *a)
 	return h;
 }
 
-int64_t sys_shm_unlink(const uint64_t *a)
+int64_t sys_shm_unlink(const struct sys_shm_unlink_args *a)
 {
 	char name[IPC_NAME_MAX];
-	int err = names_copyin(name, a[0]);
+	int err = names_copyin(name, a->name);
 
 	return err < 0 ? err : names_unlink(name, HANDLE_TYPE_SHM);
 }
@@ -157,10 +170,10 @@ static void unmap_pages(struct proc *p, uint64_t va, size_t n)
 }
 
 /* shm_map(h, prot): maps the whole object; returns its address. */
-int64_t sys_shm_map(const uint64_t *a)
+int64_t sys_shm_map(const struct sys_shm_map_args *a)
 {
 	struct proc *p = myproc();
-	int prot = (int)a[1];
+	int prot = a->prot;
 	uint32_t need = RIGHT_MAP_READ | (prot & PROT_WRITE ? RIGHT_MAP_WRITE : 0);
 	struct shm_mapping *slot = 0;
 	struct kobj *o;
@@ -170,7 +183,7 @@ int64_t sys_shm_map(const uint64_t *a)
 
 	if (!(prot & PROT_READ) || (prot & ~(PROT_READ | PROT_WRITE)))
 		return -EINVAL;
-	if ((err = handle_get((int)a[0], HANDLE_TYPE_SHM, need, &o, 0)) < 0)
+	if ((err = handle_get(a->h, HANDLE_TYPE_SHM, need, &o, 0)) < 0)
 		return err;
 	for (int i = 0; i < NSHMMAP && !slot; i++)
 		if (!p->maps[i].va)
@@ -204,12 +217,12 @@ static void unmap_slot(struct proc *p, struct shm_mapping *m)
 }
 
 /* shm_unmap(addr): addr must be what shm_map returned. */
-int64_t sys_shm_unmap(const uint64_t *a)
+int64_t sys_shm_unmap(const struct sys_shm_unmap_args *a)
 {
 	struct proc *p = myproc();
 
 	for (int i = 0; i < NSHMMAP; i++) {
-		if (p->maps[i].va && p->maps[i].va == a[0]) {
+		if (p->maps[i].va && p->maps[i].va == a->addr) {
 			unmap_slot(p, &p->maps[i]);
 			return 0;
 		}
@@ -223,20 +236,6 @@ void shm_unmap_all(struct proc *p)
 	for (int i = 0; i < NSHMMAP; i++)
 		if (p->maps[i].va)
 			unmap_slot(p, &p->maps[i]);
-}
-
-/* exec: the old image, and the mappings in it, are gone; drop their
- * references (the pages went with the old page tables, which never free
- * VM_SHARED frames). */
-void shm_forget_all(struct proc *p)
-{
-	for (int i = 0; i < NSHMMAP; i++) {
-		if (!p->maps[i].va)
-			continue;
-		kobj_put(&p->maps[i].shm->obj);
-		p->maps[i].va = 0;
-		p->maps[i].shm = 0;
-	}
 }
 
 /* fork: vm_copy_user() mapped the same frames; count the new mappings. */

@@ -15,6 +15,7 @@ struct shm {
 	size_t npages;			/* [I] */
 	paddr_t *frames;		/* [I] a page holding the frame addresses */
 	struct ipc_account *acct;	/* [I] charged for npages */
+	struct limits *lim;		/* [I] the creator's limit set, charged for npages too */
 };
 
 struct shm_mapping {
@@ -25,7 +26,6 @@ struct shm_mapping {
 void shm_destroy(struct shm *s);
 void shm_info(struct shm *s, struct handle_info *info);
 void shm_unmap_all(struct proc *p);
-void shm_forget_all(struct proc *p);	/* exec dropped the image they were in */
 void shm_copy_mappings(struct proc *dst, struct proc *src);
 
 #endif

@@ -1,7 +1,8 @@
 /*
- * System-call dispatch: one table, indexed by the numbers in
- * lib/syscalls.h, bounds-checked.  Each entry is a sys_ function living
- * beside the subsystem it serves.  On the way back to user mode a killed
+ * System-call dispatch: one table, generated from lib/syscalls.h and
+ * indexed by its numbers, bounds-checked.  Each entry decodes the raw
+ * arguments and calls a sys_ function living beside the subsystem it
+ * serves.  On the way back to user mode a killed
  * process exits and a preempted one yields.
  */
 #include <stdint.h>
@@ -19,59 +20,6 @@
 #include "lib/syscalls.h"
 #include "lib/uapi.h"
 
-/* The one table: handler, name (for reports) and sandbox group. */
-struct syscall_entry {
-	syscall_fn fn;
-	const char *name;
-	uint64_t group;		/* SB_* (lib/uapi.h) */
-};
-
-static const struct syscall_entry syscalls[NSYSCALL] = {
-	[SYS_exit] = { sys_exit, "exit", SB_BASIC },
-	[SYS_fork] = { sys_fork, "fork", SB_PROC },
-	[SYS_exec] = { sys_exec, "exec", SB_PROC },
-	[SYS_spawn] = { sys_spawn, "spawn", SB_PROC },
-	[SYS_wait] = { sys_wait, "wait", SB_PROC },
-	[SYS_kill] = { sys_kill, "kill", SB_PROC },
-	[SYS_getpid] = { sys_getpid, "getpid", SB_BASIC },
-	[SYS_getppid] = { sys_getppid, "getppid", SB_BASIC },
-	[SYS_yield] = { sys_yield, "yield", SB_BASIC },
-	[SYS_sleep] = { sys_sleep, "sleep", SB_BASIC },
-	[SYS_uptime] = { sys_uptime, "uptime", SB_BASIC },
-	[SYS_write] = { sys_write, "write", SB_CONSOLE },
-	[SYS_read] = { sys_read, "read", SB_CONSOLE },
-	[SYS_setaffinity] = { sys_setaffinity, "setaffinity", SB_PROC },
-	[SYS_getaffinity] = { sys_getaffinity, "getaffinity", SB_BASIC },
-	[SYS_getcpu] = { sys_getcpu, "getcpu", SB_BASIC },
-	[SYS_ps] = { sys_ps, "ps", SB_SYSTEM },
-	[SYS_sbrk] = { sys_sbrk, "sbrk", SB_BASIC },
-	[SYS_readdir] = { sys_readdir, "readdir", SB_INITRD },
-	[SYS_fileread] = { sys_fileread, "fileread", SB_INITRD },
-	[SYS_setfg] = { sys_setfg, "setfg", SB_CONSOLE },
-	[SYS_poweroff] = { sys_poweroff, "poweroff", SB_SYSTEM },
-	[SYS_ncpu] = { sys_ncpu, "ncpu", SB_BASIC },
-	[SYS_memstat] = { sys_memstat, "memstat", SB_SYSTEM },
-	[SYS_close] = { sys_close, "close", SB_IPC },
-	[SYS_dup] = { sys_dup, "dup", SB_IPC },
-	[SYS_shm_create] = { sys_shm_create, "shm_create", SB_IPC },
-	[SYS_shm_open] = { sys_shm_open, "shm_open", SB_NAMES },
-	[SYS_shm_map] = { sys_shm_map, "shm_map", SB_IPC },
-	[SYS_shm_unmap] = { sys_shm_unmap, "shm_unmap", SB_IPC },
-	[SYS_shm_unlink] = { sys_shm_unlink, "shm_unlink", SB_NAMES },
-	[SYS_mbox_create] = { sys_mbox_create, "mbox_create", SB_IPC },
-	[SYS_mbox_open] = { sys_mbox_open, "mbox_open", SB_NAMES },
-	[SYS_mbox_send] = { sys_mbox_send, "mbox_send", SB_IPC },
-	[SYS_mbox_recv] = { sys_mbox_recv, "mbox_recv", SB_IPC },
-	[SYS_msg_send] = { sys_msg_send, "msg_send", SB_NAMES },	/* addresses by pid */
-	[SYS_msg_recv] = { sys_msg_recv, "msg_recv", SB_IPC },
-	[SYS_proc_events] = { sys_proc_events, "proc_events", SB_PROC },
-	[SYS_handle_info] = { sys_handle_info, "handle_info", SB_IPC },
-	[SYS_counters] = { sys_counters, "counters", SB_SYSTEM },
-	[SYS_proc_counters] = { sys_proc_counters, "proc_counters", SB_SYSTEM },
-	[SYS_sandbox] = { sys_sandbox, "sandbox", SB_BASIC },
-	[SYS_kcheck] = { sys_kcheck, "kcheck", SB_SYSTEM },	/* test-only: kernel/invariant.c */
-};
-
 void syscall_use_iret(void)
 {
 	myproc()->use_iret = true;
@@ -83,15 +31,15 @@ void user_return_checks(void)
 	struct cpu *c = this_cpu();
 	struct proc *p = c->proc;
 
-	if (!p->killed && !c->need_resched)
+	if (!proc_killed(p) && !c->need_resched)
 		return;			/* the common case: one look at each */
-	if (p->killed)
+	if (proc_killed(p))
 		proc_exit(EXIT_KILLED, 0);
 	if (c->need_resched) {
 		c->need_resched = false;
 		yield();
 	}
-	if (p->killed)
+	if (proc_killed(p))
 		proc_exit(EXIT_KILLED, 0);
 }
 
@@ -115,15 +63,15 @@ void sandbox_violation(const char *call, int reason)
 }
 
 /* sandbox(allow): keeps only the groups in allow (SB_BASIC always). */
-int64_t sys_sandbox(const uint64_t *a)
+int64_t sys_sandbox(const struct sys_sandbox_args *a)
 {
 	struct proc *p = myproc();
 
-	p->sandbox &= (a[0] | SB_BASIC);
+	p->sandbox &= (a->allow | SB_BASIC);
 	return (int64_t)p->sandbox;
 }
 
-/* The hot path of every system call: keep it lean (TARGETS.md counts
+/* The hot path of every system call: keep it lean (docs/performance.md counts
  * its instructions). */
 int syscall_dispatch(struct trapframe *tf)
 {
@@ -136,12 +84,12 @@ int syscall_dispatch(struct trapframe *tf)
 
 	__atomic_fetch_add(&c->counters.syscalls, 1, __ATOMIC_RELAXED);	/* COUNT, inlined */
 	p->pc.syscalls++;
-	if (nr < NSYSCALL && syscalls[nr].fn) {
-		if (!(p->sandbox & syscalls[nr].group))
-			sandbox_violation(syscalls[nr].name, SANDBOX_NOT_ALLOWED);
-		ret = syscalls[nr].fn(args);
+	if (nr < NSYSCALL && syscall_table[nr].decode) {
+		if (!(p->sandbox & syscall_table[nr].group))
+			sandbox_violation(syscall_table[nr].name, SANDBOX_NOT_ALLOWED);
+		ret = syscall_table[nr].decode(args);
 		if (ret == -EBADH && p->sandbox != SB_ALL)
-			sandbox_violation(syscalls[nr].name, SANDBOX_BAD_HANDLE);
+			sandbox_violation(syscall_table[nr].name, SANDBOX_BAD_HANDLE);
 	}
 	arch_tf_set_return(tf, ret);
 	user_return_checks();
@@ -150,12 +98,12 @@ int syscall_dispatch(struct trapframe *tf)
 	return iret;
 }
 
-int64_t sys_poweroff(const uint64_t *a)
+int64_t sys_poweroff(const struct sys_poweroff_args *a)
 {
-	arch_poweroff((int)a[0]);
+	arch_poweroff(a->status);
 }
 
-int64_t sys_memstat(const uint64_t *a)
+int64_t sys_memstat(const struct sys_memstat_args *a)
 {
 	struct memstat st = {
 		.free_frames = pmm_free_frames(),
@@ -165,5 +113,5 @@ int64_t sys_memstat(const uint64_t *a)
 		.nobjects = __atomic_load_n(&kobj_count, __ATOMIC_RELAXED),
 	};
 
-	return copyout(a[0], &st, sizeof(st));
+	return copyout(a->st, &st, sizeof(st));
 }

@@ -40,51 +40,40 @@ int exec_load(struct proc *p, const char *path, char *const argv[]);
 /* Monotonic time (arch). */
 uint64_t clock_ns(void);
 
-typedef int64_t (*syscall_fn)(const uint64_t *args);
+/*
+ * The dispatch table and the sys_ handlers' prototypes with their
+ * argument structs are generated from lib/syscalls.h (tools/gensyscalls):
+ * entry i decodes the raw registers of call i, checking each at its full
+ * width, and calls sys_NAME with the typed result.
+ */
+#include "gen/sysargs.h"
 
-int64_t sys_exit(const uint64_t *a);
-int64_t sys_fork(const uint64_t *a);
-int64_t sys_exec(const uint64_t *a);
-int64_t sys_spawn(const uint64_t *a);
-int64_t sys_wait(const uint64_t *a);
-int64_t sys_kill(const uint64_t *a);
-int64_t sys_getpid(const uint64_t *a);
-int64_t sys_getppid(const uint64_t *a);
-int64_t sys_yield(const uint64_t *a);
-int64_t sys_sleep(const uint64_t *a);
-int64_t sys_uptime(const uint64_t *a);
-int64_t sys_write(const uint64_t *a);
-int64_t sys_read(const uint64_t *a);
-int64_t sys_setaffinity(const uint64_t *a);
-int64_t sys_getaffinity(const uint64_t *a);
-int64_t sys_getcpu(const uint64_t *a);
-int64_t sys_ps(const uint64_t *a);
-int64_t sys_sbrk(const uint64_t *a);
-int64_t sys_readdir(const uint64_t *a);
-int64_t sys_fileread(const uint64_t *a);
-int64_t sys_setfg(const uint64_t *a);
-int64_t sys_poweroff(const uint64_t *a);
-int64_t sys_ncpu(const uint64_t *a);
-int64_t sys_memstat(const uint64_t *a);
-int64_t sys_close(const uint64_t *a);
-int64_t sys_dup(const uint64_t *a);
-int64_t sys_shm_create(const uint64_t *a);
-int64_t sys_shm_open(const uint64_t *a);
-int64_t sys_shm_map(const uint64_t *a);
-int64_t sys_shm_unmap(const uint64_t *a);
-int64_t sys_shm_unlink(const uint64_t *a);
-int64_t sys_mbox_create(const uint64_t *a);
-int64_t sys_mbox_open(const uint64_t *a);
-int64_t sys_mbox_send(const uint64_t *a);
-int64_t sys_mbox_recv(const uint64_t *a);
-int64_t sys_msg_send(const uint64_t *a);
-int64_t sys_msg_recv(const uint64_t *a);
-int64_t sys_proc_events(const uint64_t *a);
-int64_t sys_handle_info(const uint64_t *a);
-int64_t sys_counters(const uint64_t *a);
-int64_t sys_proc_counters(const uint64_t *a);
-int64_t sys_sandbox(const uint64_t *a);
-int64_t sys_kcheck(const uint64_t *a);
+typedef int64_t (*syscall_fn)(const uint64_t *raw);
+
+struct syscall_entry {
+	syscall_fn decode;	/* checks the raw arguments, then calls sys_NAME */
+	const char *name;	/* for reports */
+	uint64_t group;		/* SB_* (lib/uapi.h) */
+};
+
+extern const struct syscall_entry syscall_table[];
+
+/* The decoders' width checks. */
+static inline bool arg_int(uint64_t v)
+{
+	return (uint64_t)(int64_t)(int32_t)v == v;
+}
+
+static inline bool arg_u32(uint64_t v)
+{
+	return v <= UINT32_MAX;
+}
+
+static inline bool arg_timeout(uint64_t v)
+{
+	return (int64_t)v == TIMEOUT_NEVER || v <= (uint64_t)TIMEOUT_MAX_MS;
+}
+
 /* Kills the calling sandboxed process for a forbidden call. */
 void sandbox_violation(const char *call, int reason) __attribute__((noreturn));
 

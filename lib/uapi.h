@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "lib/coherence.h"
+
 #define PROC_NAME_MAX	16	/* including the terminating NUL */
 #define ARG_MAX_COUNT	32	/* argv entries for exec/spawn */
 #define ARG_MAX_BYTES	1024	/* total bytes of argv strings */
@@ -35,6 +37,8 @@
 #define FAULT_UD	3	/* invalid opcode */
 #define FAULT_DIV	4	/* divide error */
 #define FAULT_OTHER	5
+#define FAULT_FP	6	/* unmasked floating-point exception (x87 or SSE) */
+#define FAULT_DEBUG	7	/* single-step trap (TF set) with no debugger */
 
 struct wait_info {
 	int32_t pid;
@@ -79,6 +83,14 @@ struct spawn_opts {
 	uint64_t max_queued;
 	uint64_t max_shm_pages;
 	uint64_t sandbox;	/* SB_* groups the child may use (0: the parent's); never more */
+	/* Limits (docs/processes.md, "Isolation"): budgets the child and
+	 * everything it starts share.  All 0: the child shares ours.  Any
+	 * non-zero one starts a new group nested in ours, 0 fields taking
+	 * our value; a group never gets more than the one it is in, and
+	 * hitting a limit is -EQUOTA. */
+	uint32_t max_procs;	/* processes alive at once, the child included (1: no children) */
+	uint32_t max_names;	/* names registered (shm_create/mbox_create with a name) */
+	uint64_t max_pages;	/* memory pages: private ones and shm objects created */
 };
 
 /*
@@ -110,7 +122,8 @@ struct memstat {
 
 /* One CPU's event counts since boot.  Every field is written only by its
  * own CPU.  pmu_valid is 0 when the CPU has no architectural PMU (TCG):
- * the pmu_ fields are then unavailable, not zero. */
+ * the pmu_ fields are then unavailable, not zero; coh_valid likewise for
+ * the coherence model's coh counts. */
 struct cpu_counters {
 	uint64_t syscalls;
 	uint64_t ctx_switches;		/* switches into a process */
@@ -134,6 +147,12 @@ struct cpu_counters {
 	uint64_t pmu_hitm;		/* loads served from another core's modified line */
 	uint64_t migrations_from[COUNTERS_MAX_CPUS];	/* by source CPU */
 	uint64_t hw_id;			/* the hardware's id for this CPU (x86: APIC id) */
+	/* The coherence model (COHERENCE=1, lib/coherence.h): this CPU's
+	 * modelled cache-line counts since the model started, copied from
+	 * the plugin's page by this CPU itself.  coh_valid 0: no model, the
+	 * coh figures are unavailable, not zero. */
+	uint64_t coh_valid;
+	struct coh_cpu coh;
 } __attribute__((aligned(64)));
 
 #define PMU_BASIC	0x1
@@ -180,6 +199,9 @@ struct handle_info {
 #define MBOX_MAX_CAPACITY 1024	/* messages queued in one mailbox */
 #define TIMEOUT_NEVER	(-1)	/* block until it can proceed */
 #define TIMEOUT_POLL	0	/* never block: -EAGAIN */
+#define TIMEOUT_MAX_MS	1000000000000ll	/* longest bounded wait (about 31 years); more is -EINVAL */
+typedef int64_t timeout_t;	/* TIMEOUT_NEVER, TIMEOUT_POLL, or 1 to TIMEOUT_MAX_MS ms */
+#define MSG_OVERHEAD	64	/* queued-bytes quota charged per message besides its bytes */
 
 /* mbox_send flags. */
 #define SEND_KEEP_HANDLE 0x1	/* send a copy of the handle and keep ours */
@@ -209,6 +231,28 @@ struct msg_info {
 #define USER_STACK_TOP	0x80000000ull		/* first byte above the stack */
 #define USER_STACK_PAGES 16			/* 64 KiB, a guard page below */
 #define USER_END	0x800000000000ull	/* first address above user space */
+
+/* ---- Allocation-failure injection (docs/reliability.md; tests only) ---- */
+
+#define FI_OFF		0	/* no injected failures */
+#define FI_NTH		1	/* the n-th counted allocation fails, once */
+#define FI_EVERY	2	/* every n-th counted allocation fails */
+#define FI_RANDOM	3	/* each fails with chance 1 in n (seeded) */
+
+#define FI_FRAMES	0x1	/* what: frame allocations (pmm_alloc, page_alloc) */
+#define FI_KMALLOC	0x2	/* what: kmalloc */
+#define FI_CHILDREN	0x4	/* scope: pid's descendants too */
+
+/* failinject(): counted allocations are those made while process pid
+ * (0: any, even the scheduler's) is the current one. */
+struct failinject_set {
+	uint32_t mode;		/* FI_OFF, FI_NTH, FI_EVERY, FI_RANDOM */
+	uint32_t flags;		/* FI_FRAMES | FI_KMALLOC, FI_CHILDREN */
+	uint64_t n;		/* the n of the mode (>= 1) */
+	uint64_t seed;		/* FI_RANDOM's generator seed */
+	int32_t pid;		/* scope */
+	uint32_t pad;
+};
 
 /* wait() for any child. */
 #define WAIT_ANY	(-1)

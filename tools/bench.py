@@ -10,13 +10,20 @@ given as a ratio to what this machine does natively.
      TSC counts instructions.  Booted twice to show the figures repeat.
   2. Timed: SMP=1, 2 and 4 under multi-threaded TCG.
   3. Whole system: QEMU start to shell prompt, the smallest memory that
-     boots, the incremental rebuild.
+     boots, the incremental rebuild, and the coherence model's slowdown
+     (the same workload with and without build/coherence.so).
 
 Writes build/bench/results.json (every record and figure), report.md (each
 figure beside its target, misses explained), matrix.svg and
 mbox-throughput.svg, and the serial log of every boot.
 
-Usage: tools/bench.py [--quick]   (--quick: fewer iterations, for trying it)
+COHERENCE=1 (`make bench COHERENCE=1`) runs every boot under the coherence
+model, so the guest's figures include its counts (and the times its
+slowdown); the slowdown figure itself always compares off with on.
+
+Usage: tools/bench.py [--quick] [--coherence]
+  --quick: fewer iterations, for trying it; --coherence: only the
+  coherence model's slowdown.
 Environment: BUILD (default build), KVM=1 for the timed runs under KVM.
 """
 import argparse
@@ -68,12 +75,17 @@ def parse_records(text):
     return records, bad
 
 
-def boot(name, iso, smp, commands, icount=False, timeout=300, kvm="0"):
+def boot(name, iso, smp, commands, icount=False, timeout=300, kvm="0", coherence=None):
     """Boots to the shell, types the commands, powers off.  Returns the
-    run: its records (JSON lines), status, the guest TSC rate, problems."""
+    run: its records (JSON lines), status, the guest TSC rate, problems.
+    coherence: under the coherence model (its data in OUT/NAME.c2c.json);
+    by default when COHERENCE=1, as `make bench COHERENCE=1` asks."""
+    if coherence is None:
+        coherence = os.environ.get("COHERENCE") == "1"
     extra = ["-icount", "shift=0"] if icount else []
     args = qemu_run.qemu_args(iso, smp, "256M", "0" if icount else kvm, False, extra,
-                              build=BUILD)
+                              build=BUILD, coherence=coherence,
+                              coh_stem=os.path.join(OUT, name))
     stdin = "".join(c + "\n" for c in commands) + "poweroff 0\n"
     log(f"{name}: SMP={smp}{' -icount shift=0' if icount else ''}: "
         f"{len(commands)} commands")
@@ -174,6 +186,34 @@ def time_to_prompt(iso, smp, mem, timeout=60):
         p.kill()
         p.wait()
     return took, seen.decode("utf-8", "replace")
+
+
+# ---------------------------------------------------------------- coherence model
+
+def coherence_slowdown(iso, quick):
+    """The coherence model's cost (docs/coherence-model.md): the same
+    workload booted without and with the plugin, alternately, at SMP=2.
+    Under TCG the guest TSC follows the host clock, so a guest-measured
+    rate falls by exactly the slowdown.  Returns a Figure."""
+    cmds = [f"bench mbox-tput --pairs 1 -n {5000 if quick else 20000} --json",
+            "bench syscall --json"]
+    off, on = [], []
+    for k in range(1, (1 if quick else 3) + 1):
+        off.append(boot(f"coh-off-{k}", iso, 2, cmds, coherence=False))
+        on.append(boot(f"coh-on-{k}", iso, 2, cmds, coherence=True))
+    tput_off = num(find(merge_runs(off, "coh-off"), "mbox_tput", pairs=1), "msgs_per_s")
+    tput_on = num(find(merge_runs(on, "coh-on"), "mbox_tput", pairs=1), "msgs_per_s")
+    sys_off = num(find(merge_runs(off, "coh-off"), "null_syscall"), "per_call_median")
+    sys_on = num(find(merge_runs(on, "coh-on"), "null_syscall"), "per_call_median")
+    r = ratio(tput_off, tput_on)
+    note = (f"SMP=2, median of {len(off)} boots each: {fmt(tput_off)} → {fmt(tput_on)} "
+            f"messages/s; null syscall {fmt(sys_off)} → {fmt(sys_on)} ticks "
+            f"({fmt(ratio(sys_on, sys_off))}×)")
+    return Figure("system", "coherence model slowdown (`bench mbox-tput`, COHERENCE=1 vs off)",
+                  r, "×", "≤ 5×", None if r is None else r <= 5,
+                  "" if r is None or r <= 5 else
+                  "every guest RAM access runs a plugin callback, a physical-address lookup "
+                  "and a directory load; see docs/coherence-model.md", note=note)
 
 
 # ---------------------------------------------------------------- host
@@ -646,9 +686,15 @@ def throughput_points(t2, t4):
 def main():
     ap = argparse.ArgumentParser(description="Baton's benchmarks: make bench")
     ap.add_argument("--quick", action="store_true", help="fewer iterations")
+    ap.add_argument("--coherence", action="store_true",
+                    help="only the coherence model's slowdown (a few boots)")
     a = ap.parse_args()
     q = a.quick
     os.makedirs(OUT, exist_ok=True)
+    if a.coherence:
+        f = coherence_slowdown(shell_iso(), q)
+        log(f"{f.name}: {fmt(f.value, f.unit)} (target {f.target}, {f.status()}); {f.note}")
+        return 0 if f.value is not None else 1
     for old in os.listdir(OUT):         # logs of an earlier run with other names
         if old.endswith((".log", ".svg")):
             os.remove(os.path.join(OUT, old))
@@ -682,6 +728,9 @@ def main():
     # The timed boots, interleaved with the host references, REPEATS
     # times; each figure is then a median over the repeats.
     repeats = 1 if q else 5
+    if os.environ.get("COHERENCE") == "1":
+        log("COHERENCE=1: every boot runs under the coherence model (TCG)")
+        kvm = "0"
     t1s, t2s, t4s, hosts = [], [], [], []
     for k in range(1, repeats + 1):
         log(f"host references ({k})")
@@ -736,6 +785,9 @@ def main():
                          None if rb is None else rb <= 2.0,
                          f"host load {os.getloadavg()[0]:.2f}" if rb and rb > 2.0 else "",
                          note=how))
+
+    log("coherence model: the same workload without and with the plugin")
+    system.append(coherence_slowdown(iso, q))
 
     F = figures(det, det2, t1, t2, t4, host, system)
     cells, msec = matrix_section(t4)

@@ -2,7 +2,7 @@
 listening, for `make gdb` in a second terminal.
 
 Usage: python3 tools/debug.py ISO [extra QEMU arguments]
-Environment: SMP, MEM, KVM as for `make run`; BUILD (default build);
+Environment: SMP, MEM, KVM, COHERENCE as for `make run`; BUILD (default build);
 GDBPORT to force a port.
 
 The port: each user gets their own, 20000 + uid % 10000, so two students
@@ -62,7 +62,8 @@ def main(argv):
     interactive = sys.stdin.isatty()
     args = qemu_run.qemu_args(argv[1], env.get("SMP") or "4", env.get("MEM") or "256M",
                               env.get("KVM") or "auto", interactive,
-                              ["-gdb", f"tcp:127.0.0.1:{port}", "-S"] + argv[2:], build)
+                              ["-gdb", f"tcp:127.0.0.1:{port}", "-S"] + argv[2:], build,
+                              coherence=env.get("COHERENCE") == "1")
     os.makedirs(build, exist_ok=True)
     with open(port_file, "w") as f:
         f.write(f"{port}\n")

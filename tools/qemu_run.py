@@ -1,6 +1,8 @@
 """Boot a Baton ISO in QEMU: the one place that knows QEMU's flags.
 
 Used by `make run` (through tools/qemu-run), `make test` and `make bench`.
+COHERENCE=1 in the environment (or coherence=True) adds the coherence
+model: the ivshmem device and the plugin build/coherence.so.
 
 Exit status of a run: the guest's power-off status.  The guest writes v to
 the isa-debug-exit port, QEMU exits with (v << 1) | 1, and we undo that.  An
@@ -15,6 +17,12 @@ import threading
 
 TIMEOUT = 124
 NO_POWEROFF = 125
+KVM_UNUSABLE = 2
+
+# A run whose input is not a terminal (a pipe, a script, CI) ends after
+# this many seconds unless TIMEOUT says otherwise: a piped script that
+# never powers off would otherwise wait for input for ever.
+PIPED_TIMEOUT = 600
 
 # Printed by the kernel once serial input is enabled (kernel/main.c).
 READY = re.compile(rb"baton: \d+ MiB free")
@@ -44,7 +52,60 @@ def kvm_usable(build):
     return ok
 
 
-def qemu_args(iso, smp="4", mem="256M", kvm="auto", interactive=False, extra=(), build="build"):
+COH_REGION_SIZE = 1 << 20     # lib/coherence.h: the ivshmem BAR
+
+
+def ram_bytes(mem):
+    """QEMU's -m in bytes as the plugin takes it ("256M"; a bare number is MiB)."""
+    mem = str(mem)
+    return mem + "M" if mem.isdigit() else mem
+
+
+def coherence_files(build, stem=None):
+    """(ivshmem file, c2c output, guest RAM file) of a coherence run."""
+    if stem:
+        return stem + ".coh", stem + ".c2c.json", stem + ".ram"
+    return (os.path.join(build, "coherence.shm"), os.path.join(build, "c2c.json"),
+            os.path.join(build, "coherence.ram"))
+
+
+def coherence_args(build, mem, stem=None):
+    """The coherence model (docs/coherence-model.md): an ivshmem-plain
+    device whose backing file the plugin maps too, and the plugin.  The
+    files are created fresh for every run; the plugin writes the per-line
+    data for tools/c2c at exit.  stem: where this run's files go
+    (STEM.coh, STEM.c2c.json, STEM.ram); default build/coherence.shm,
+    build/c2c.json and build/coherence.ram, which `make c2c` reads."""
+    plugin = os.path.join(build, "coherence.so")
+    if not os.path.exists(plugin):
+        raise FileNotFoundError(f"{plugin} is missing: make {plugin}")
+    shm, out, ram = coherence_files(build, stem)
+    os.makedirs(os.path.dirname(shm) or ".", exist_ok=True)
+    for old in (out, ram):
+        if os.path.exists(old):
+            os.remove(old)
+    with open(shm, "wb") as f:
+        f.truncate(COH_REGION_SIZE)
+    # Guest RAM is a shared file, so tools/c2c can read what the hot lines
+    # held when QEMU stopped (a lock's name, say); sparse: only the pages
+    # the guest touched take space.  It is created before the ivshmem
+    # backend on purpose: QEMU 7.2's qemu_plugin_hwaddr_phys_addr() gives
+    # a RAM block's offset among all RAM blocks, which is the guest
+    # physical address only for the block created first.
+    return ["-object", f"memory-backend-file,id=baton-ram,size={ram_bytes(mem)},"
+            f"mem-path={ram},share=on",
+            "-machine", "memory-backend=baton-ram",
+            "-object", f"memory-backend-file,id=coh,share=on,mem-path={shm},"
+            f"size={COH_REGION_SIZE}",
+            "-device", "ivshmem-plain,memdev=coh",
+            "-plugin", f"{plugin},ram={ram_bytes(mem)},shm={shm},out={out}"]
+
+
+def qemu_args(iso, smp="4", mem="256M", kvm="auto", interactive=False, extra=(), build="build",
+              coherence=False, coh_stem=None):
+    """coherence: run under the coherence model (TCG only: plugins need it)."""
+    if coherence:
+        kvm = "0"
     if kvm == "auto":
         kvm = "1" if kvm_usable(build) else "0"
     accel = ["-enable-kvm", "-cpu", "host"] if kvm == "1" else ["-accel", "tcg", "-cpu", "max"]
@@ -57,7 +118,16 @@ def qemu_args(iso, smp="4", mem="256M", kvm="auto", interactive=False, extra=(),
         console = ["-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con"]
     return (["qemu-system-x86_64", "-cdrom", iso, "-boot", "d", "-smp", str(smp), "-m", mem]
             + accel + ["-display", "none", "-no-reboot"] + console
-            + ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"] + list(extra))
+            + ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+            + (coherence_args(build, mem, coh_stem) if coherence else []) + list(extra))
+
+
+def ivshmem_args(region):
+    """An ivshmem-plain device whose BAR 2 is the file `region` (1 MiB,
+    laid out by lib/coherence.h): how the coherence model's counts reach
+    the guest (tools/cohfake.py fills it without the plugin, for a test)."""
+    return ["-object", f"memory-backend-file,id=coh,share=on,mem-path={region},size=1M",
+            "-device", "ivshmem-plain,memdev=coh"]
 
 
 def decode_status(rc):
@@ -117,8 +187,17 @@ def main(argv):
     env = os.environ
     timeout = float(env["TIMEOUT"]) if env.get("TIMEOUT") else None
     interactive = sys.stdin is not None and sys.stdin.isatty()
+    if timeout is None and not interactive:
+        timeout = PIPED_TIMEOUT
+    build = env.get("BUILD", "build")
+    if env.get("KVM") == "1" and not kvm_usable(build):
+        print("qemu-run: KVM=1, but KVM does not work here (/dev/kvm is missing, not "
+              "accessible, or fails to start a guest); use KVM=auto or KVM=0 (QEMU's "
+              "software emulation, TCG)", file=sys.stderr)
+        return KVM_UNUSABLE
     args = qemu_args(argv[1], env.get("SMP") or "4", env.get("MEM") or "256M",
-                     env.get("KVM") or "auto", interactive, argv[2:], env.get("BUILD", "build"))
+                     env.get("KVM") or "auto", interactive, argv[2:], build,
+                     coherence=env.get("COHERENCE") == "1")
     if interactive:
         try:
             rc = subprocess.run(args, timeout=timeout).returncode
@@ -129,7 +208,8 @@ def main(argv):
         piped = sys.stdin.buffer.read() if sys.stdin is not None else b""
         status, _ = run_piped(args, piped, sys.stdout.buffer, timeout)
     if status == TIMEOUT:
-        print(f"qemu-run: QEMU killed after {timeout:g}s (timeout)", file=sys.stderr)
+        print(f"qemu-run: no power-off within {timeout:g} s: QEMU stopped (TIMEOUT=seconds "
+              f"changes the limit; a piped script should end with 'poweroff')", file=sys.stderr)
     elif status == NO_POWEROFF:
         print("qemu-run: QEMU stopped without a power-off (triple fault, reset or QEMU error)",
               file=sys.stderr)

@@ -24,6 +24,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cohfake  # noqa: E402
 import gdbtest  # noqa: E402
 import qemu_run  # noqa: E402
 
@@ -87,16 +88,79 @@ def make_initrd_without(data, drop, path):
             if m.name.lstrip("./") != drop:
                 out.addfile(m, src.extractfile(m) if m.isfile() else None)
 
+# The coherence model's rules (lib/coherence.h COH_COST_*, linker.ld).
+COH_COSTS = {"rd_miss_memory": 100, "wr_miss_memory": 100, "rd_miss_clean": 20,
+             "wr_miss_clean": 20, "rd_hitm": 40, "wr_hitm": 40, "upgrades": 20}
+KERNEL_VMA = 0xFFFFFFFF80000000
+
+
+def coherence_problems(d, smp):
+    """What is inconsistent in a coherence run's c2c data: every miss
+    served by a peer names exactly one supplier, no vCPU supplies or
+    invalidates itself, stall_ns is the sum of the costs, the per-line
+    records add up to the per-vCPU counts, and kernel-image lines sit at
+    their physical addresses.  vCPUs may still be counting while QEMU
+    writes the file at exit, so sums across fields allow one event per
+    vCPU of slack."""
+    bad = []
+    if d["ncpus"] != smp:
+        bad.append(f"ncpus {d['ncpus']}, expected {smp}")
+    peer_total = 0
+    for c in d["cpus"]:
+        i = c["cpu"]
+        peer = c["rd_miss_clean"] + c["rd_hitm"] + c["wr_miss_clean"] + c["wr_hitm"]
+        peer_total += peer + c["upgrades"]
+        stall = sum(c[k] * v for k, v in COH_COSTS.items())
+        checks = [(c["loads"] > 0 and c["stores"] > 0, "no loads or stores counted"),
+                  (abs(sum(c["lines_from"]) - peer) <= 1, "lines_from does not add up to the "
+                   "misses served by peers"),
+                  (abs(sum(c["modified_from"]) - c["rd_hitm"] - c["wr_hitm"]) <= 1,
+                   "modified_from does not add up to the HITMs"),
+                  (c["lines_from"][i] == 0 and c["inval_to"][i] == 0, "supplies or "
+                   "invalidates itself"),
+                  (abs(c["stall_ns"] - stall) <= 100, f"stall_ns {c['stall_ns']}, the costs "
+                   f"add up to {stall}")]
+        bad += [f"cpu {i}: {why}" for ok, why in checks if not ok]
+    per_line = sum(l[k] for l in d["lines"] for k in ("rd_miss_clean", "rd_hitm",
+                                                     "wr_miss_clean", "wr_hitm", "upgrades"))
+    if abs(per_line + d["dropped_events"] - peer_total) > len(d["cpus"]):
+        bad.append(f"per-line records hold {per_line} + {d['dropped_events']} dropped "
+                   f"transfers, the vCPUs counted {peer_total}")
+    moved = [l for l in d["lines"] if l["vaddr"] >= KERNEL_VMA and
+             l["vaddr"] - KERNEL_VMA != l["paddr"]]
+    if moved:
+        bad.append(f"{len(moved)} kernel-image lines not at vaddr - KERNEL_VMA "
+                   f"(first: paddr {moved[0]['paddr']:#x})")
+    return bad
+
+
+def coherence_check(run, path, smp):
+    """One result for the coherence model's own output of a run."""
+    import json
+    name = f"{run}/coherence-model"
+    try:
+        with open(path) as f:
+            bad = coherence_problems(json.load(f), smp)
+    except (OSError, ValueError, KeyError) as e:
+        bad = [f"no usable {path}: {e}"]
+    return Result(name, not bad, "; ".join(bad))
+
+
 class GuestRun:
     """One boot.  expect: 'pass' (every planned test passes), or the name
     of a failure the harness must detect: 'fail', 'panic', 'hang'."""
 
     def __init__(self, name, cmdline, smp=2, mem="128M", timeout=60, expect="pass",
-                 stdin=b"", must_print=(), initrd="normal", tests=None, expect_status=0):
+                 stdin=b"", must_print=(), initrd="normal", tests=None, expect_status=0,
+                 coherence=False):
         self.name, self.cmdline, self.smp, self.mem = name, cmdline, smp, mem
+        self.coherence = coherence      # True: the model; "fake": tools/cohfake.py
         self.timeout, self.expect, self.stdin = timeout, expect, stdin
         self.must_print, self.initrd, self.tests = must_print, initrd, tests
         self.expect_status = expect_status
+        # Under the coherence model (docs/coherence-model.md): its files
+        # are build/test/NAME.coh and NAME.c2c.json (for tools/c2c).
+        self.coherence = coherence
 
     def iso(self):
         """Builds this run's ISO; a damaged or missing initrd when asked."""
@@ -131,12 +195,28 @@ class GuestRun:
             return [Result(self.name, False, f"runner error: {e}")]
 
     def boot(self):
-        args = qemu_run.qemu_args(self.iso(), self.smp, self.mem, "0", False, build=BUILD)
+        extra = []
+        region = os.path.join(OUT, self.name + ".coh")
+        if self.coherence == "fake":
+            cohfake.write_region(region, self.smp, 0)
+            extra = qemu_run.ivshmem_args(region)
+        args = qemu_run.qemu_args(self.iso(), self.smp, self.mem, "0", False, extra, BUILD,
+                                  coherence=self.coherence is True,
+                                  coh_stem=os.path.join(OUT, self.name))
         status, out = qemu_run.run_piped(args, self.stdin, None, self.timeout)
         text = out.decode("utf-8", "replace")
         with open(os.path.join(OUT, self.name + ".log"), "w") as f:
             f.write(text)
-        return self.judge(status, text)
+        results = self.judge(status, text)
+        if self.coherence == "fake":
+            results.append(self.judge_coh_guest(region))
+        return results
+
+    def judge_coh_guest(self, region):
+        """The guest named what ran on each CPU in its coh_guest entry."""
+        entries = cohfake.guest_entries(region, self.smp)
+        ok = all(pid > 0 and name for pid, name in entries)
+        return Result(f"{self.name}/coh_guest", ok, "" if ok else f"coh_guest entries {entries}")
 
     def crash_reason(self, status, text):
         if status == qemu_run.TIMEOUT:
@@ -149,6 +229,13 @@ class GuestRun:
         return None
 
     def judge(self, status, text):
+        out = self.judge_tap(status, text)
+        if self.coherence is True and self.expect == "pass":
+            out.append(coherence_check(self.name, os.path.join(OUT, self.name + ".c2c.json"),
+                                       self.smp))
+        return out
+
+    def judge_tap(self, status, text):
         planned, results = parse_tap(text)
         crash = self.crash_reason(status, text)
         log = os.path.join(OUT, self.name + ".log")
@@ -183,6 +270,7 @@ class GuestRun:
             ok = status == 1 and results and not results[0][0] and not crash
         elif self.expect == "panic":
             ok = crash is not None and crash.startswith("kernel panic") and not results
+            ok = ok and all(m in text for m in self.must_print)   # the report names the cause
         elif self.expect == "panic-once":
             reports = [l for l in text.splitlines()
                        if l.startswith("PANIC: ") and "kernel stopped" not in l]
@@ -230,6 +318,17 @@ def browser_runs():
                  "count: ", "plug-in rogue (pid", "exited: no such plug-in",
                  "sandbox violation: poweroff (system calls are not allowed)",
                  "[ 1: Plug-in Crash ]"), smp=1),
+        # Limits (docs/processes.md, "Isolation"): resource bombs in renderers
+        # stop at their limits or sandbox; the browser and other tabs go on.
+        browser("browser-bombs",
+                "open news; open bomb-sbrk; open bomb-fork; open bomb-names; open bomb-objects; "
+                "wait 1500; tabs; show 1; show 2; show 5; quit",
+                ("bomb sbrk: stopped after ", "KiB: EQUOTA; gave it back",
+                 "still alive after the memory bomb",
+                 "sandbox violation: fork (process calls are not allowed)",
+                 "sandbox violation: mbox_create with a name (needs SB_NAMES)",
+                 "bomb objects: ", "mailboxes, then EQUOTA;", "shared objects, then EQUOTA",
+                 "still alive after the object bomb", "[ 1: Baton News ]", "| ok ]")),
     ]
 
 
@@ -242,14 +341,40 @@ def guest_runs():
         runs.append(GuestRun(f"user-smp{smp}", 'run="utest"', smp=smp, tests=True, timeout=120))
     for smp in (1, 2, 4):
         runs.append(GuestRun(f"ipc-smp{smp}", 'run="ipctest"', smp=smp, tests=True, timeout=240))
+    # IPC edge cases found by an adversarial test (user/ipcedge.c).
+    for smp in (1, 4):
+        runs.append(GuestRun(f"ipcedge-smp{smp}", 'run="ipcedge"', smp=smp, tests=True,
+                             timeout=240))
     for smp in (1, 2, 4):
         runs.append(GuestRun(f"coop-smp{smp}", 'run="coopcheck"', smp=smp, tests=True, timeout=120))
     for smp in (1, 2, 4):
         runs.append(GuestRun(f"counters-smp{smp}", 'run="countertest"', smp=smp, tests=True,
                              timeout=120))
+    # The coherence model (docs/cache-lab.md): the channel alone, with
+    # tools/cohfake.py in the plugin's place, then counts from the model.
+    runs.append(GuestRun("coh-fake-smp2", 'run="countertest coh_fake"', smp=2, tests=True,
+                         timeout=120, coherence="fake", must_print=("coherence: model on, 2 vcpus (",)))
+    runs.append(GuestRun("coh-off", 'run="countertest coh_na_without_model"', smp=2, tests=True,
+                         timeout=120, must_print=("coherence: no model",)))
+    for smp in (1, 2, 4):
+        coh_tests = "coh_one_cpu" if smp == 1 else "coh_pingpong coh_padded coh_readonly"
+        runs.append(GuestRun(f"coh-smp{smp}", f'run="countertest {coh_tests}"', smp=smp,
+                             tests=True, timeout=300, coherence=True,
+                             must_print=(f"coherence: model on, {smp} vcpus",)))
     runs.append(GuestRun("cachebench-matrix", 'run="cachebench matrix"', smp=4, timeout=120,
                          must_print=("from\\to", "median of medians")))
     runs.append(GuestRun("sandbox-smp2", 'run="sbtest"', smp=2, tests=True, timeout=120))
+    # Limits and the pid-naming policy (docs/processes.md, "Isolation").
+    for smp in (1, 2):
+        runs.append(GuestRun(f"limits-smp{smp}", 'run="limtest"', smp=smp, tests=True,
+                             timeout=120))
+    # CPU state a process owns (docs/processes.md): rflags, FPU/SSE registers.
+    for smp in (1, 4):
+        runs.append(GuestRun(f"flags-smp{smp}", 'run="flagtest"', smp=smp, tests=True,
+                             timeout=120))
+    for smp in (1, 4):
+        runs.append(GuestRun(f"fpu-smp{smp}", 'run="fputest"', smp=smp, tests=True,
+                             timeout=180))
     runs += [
         GuestRun("prodcons-shm", 'run="prodcons-shm"', smp=2, timeout=120,
                  must_print=("verified",)),
@@ -259,6 +384,22 @@ def guest_runs():
                  must_print=("mailbox", "shared")),
         GuestRun("ipc-client-server", 'run="ipcclient"', smp=2, timeout=120,
                  must_print=("all answers right",)),
+    ]
+    # Allocation-failure injection and the lock checker (docs/reliability.md):
+    # injtest refuses each allocation of every IPC and process call in
+    # turn, then runs ipctest under random failures; the checker's own
+    # panics are harness self-tests, and the suites run with it on.
+    for smp in (1, 4):
+        runs.append(GuestRun(f"inject-smp{smp}", 'run="injtest"' + (" lockcheck" if smp > 1 else ""),
+                             smp=smp, tests=True, timeout=900))
+    runs += [
+        GuestRun("lockcheck-guest-smp4", "test lockcheck expect_cpus=4", smp=4, tests=True),
+        GuestRun("lockcheck-user-smp2", 'run="utest" lockcheck', smp=2, tests=True, timeout=120),
+        GuestRun("lockcheck-ipc-smp4", 'run="ipctest" lockcheck', smp=4, tests=True, timeout=300),
+        GuestRun("lockcheck-order-cycle", "test=lockcheck/order_cycle lockcheck", expect="panic",
+                 tests=True, must_print=("lock order cycle", "'test lock A'", "'test lock B'")),
+        GuestRun("lockcheck-sleep-holding", "test=lockcheck/sleep_holding lockcheck",
+                 expect="panic", tests=True, must_print=("sleeps holding spinlock 'test held lock'",)),
     ]
     runs += browser_runs()
     # Reliability (docs/reliability.md): short runs of the system-call
@@ -287,6 +428,12 @@ def guest_runs():
                  must_print=("MiB free, 4 cpus online", "frames free", "apic  ticks")),
         GuestRun("run-fault", 'run="fault null"', smp=1, expect_status=100 + 1,
                  must_print=("page fault",)),
+        # Fault lines that name the cause and the place (docs/processes.md).
+        GuestRun("shell-faults-explain", "", smp=1,
+                 stdin=b"fault stack\nfault readonly\nfault null\necho alive\npoweroff\n",
+                 must_print=("stack overflow (page fault: write to the guard page",
+                             "in recurse", "write to a read-only page in fault_readonly+0x",
+                             "write to an unmapped page in fault_null+0x", "alive")),
         GuestRun("selftest-fail", "test=selftest/fail", expect="fail", tests=True),
         GuestRun("selftest-exception", "test=selftest/exception", expect="panic", tests=True),
         GuestRun("selftest-hang", "test=selftest/hang", expect="hang", timeout=8, tests=True),

@@ -1,6 +1,6 @@
 /*
  * bench: the kernel paths `make bench` measures (tools/bench.py, targets
- * in ../shared/TARGETS.md).  One program, one subcommand per path:
+ * in docs/performance.md).  One program, one subcommand per path:
  *
  *   bench syscall     null system call (getpid)
  *   bench yield       context switch: two processes on one CPU yield in turn
@@ -527,7 +527,7 @@ static void help(void)
 	printf("usage: bench COMMAND [-n N] [--cpus A[,B]] [--pairs P] [--json | --csv]\n"
 	       "\n"
 	       "The paths `make bench` measures, in TSC cycles (instructions under\n"
-	       "QEMU -icount shift=0).  Targets: ../shared/TARGETS.md.\n"
+	       "QEMU -icount shift=0).  Targets: docs/performance.md.\n"
 	       "\n"
 	       "  syscall     N batches of %d getpid calls (default 100)\n"
 	       "  yield       two processes on CPU A yield in turn, N times (10000)\n"

@@ -29,6 +29,7 @@
  * Exit status: 0 on success; 1 for a failure (no board, a check that
  * failed); 2 for bad usage.
  */
+#include "counters.h"
 #include "ipc.h"
 
 #define BOARD_NAME	"board"
@@ -541,6 +542,23 @@ static uint64_t demo_state(struct board *b, uint32_t *updates)
  * and the version must have gone up by exactly their sum: an update lost
  * to a race would show there (this assumes nobody else posts meanwhile).
  */
+static struct counters_snap snap0, snap1;
+
+/* With the coherence model: the cache lines the round moved between
+ * cores, whole machine (the board's lock, version, entries and log, and
+ * the kernel starting and reaping the processes). */
+static void print_moved(uint64_t updates)
+{
+	uint64_t lines, hitm;
+	char b[32];
+
+	if (!coh_moved(&snap0, &snap1, &lines, &hitm))
+		return;
+	printf("demo: %lu cache lines moved between cores (%lu from a modified copy), "
+	       "%s per update\n", lines, hitm, milli(updates ? lines * 1000 / updates : 0, b,
+						      sizeof(b)));
+}
+
 static bool demo_round(struct board *b, int posts, const char *delay, char **watch)
 {
 	char count[16];
@@ -548,6 +566,8 @@ static bool demo_round(struct board *b, int posts, const char *delay, char **wat
 	int updaters[DEMO_UPDATERS], watcher = -1;
 	uint64_t v0 = demo_state(b, before), v1;
 	bool ok = true;
+
+	counters_take(&snap0);
 
 	snprintf(count, sizeof(count), "%d", posts);
 	if (watch) {
@@ -564,7 +584,9 @@ static bool demo_round(struct board *b, int posts, const char *delay, char **wat
 		ok &= finished_ok(updaters[i], "updater");
 	if (watch)
 		ok &= finished_ok(watcher, "watcher");
+	counters_take(&snap1);
 	v1 = demo_state(b, after);
+	print_moved(v1 - v0);
 	for (int i = 0; i < DEMO_UPDATERS; i++) {
 		if (after[i] != before[i] + (uint32_t)posts) {
 			printf("demo: %s has %u updates, expected %u\n", demo_names[i], after[i],

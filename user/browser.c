@@ -31,6 +31,9 @@
  *   - A plug-in crash blanks only its boxes: the renderers are told
  *     (PGONE) and draw a placeholder.
  *
+ * Renderers and plug-ins also get limits (max_procs, max_pages), so one
+ * cannot take the machine's process slots or memory from the others.
+ *
  * The exit status is 0 only if the browser stayed healthy: none of its
  * own calls failed unexpectedly, every process it started is gone after
  * `quit`, and memstat (free frames, kernel heap bytes, kernel objects) is
@@ -57,6 +60,13 @@
 #define WARM_SHMS	8		/* and shared objects */
 #define RENDERER_SB	(SB_BASIC | SB_IPC)
 #define PLUGIN_SB	(SB_BASIC | SB_IPC)
+/* Limits (docs/processes.md, "Isolation"), so that a compromised
+ * renderer or plug-in cannot take the machine's shared resources: no
+ * children (max_procs 1, besides having no SB_PROC), and a memory budget
+ * -- 8 MiB for a renderer (the `big` page allocates 2 MiB), 1 MiB for a
+ * plug-in.  Names need no limit: neither may name anything (no SB_NAMES). */
+#define RENDERER_MAX_PAGES 2048
+#define PLUGIN_MAX_PAGES 256
 
 enum tab_state { T_FREE, T_LOADING, T_OK, T_SAD };
 
@@ -362,6 +372,7 @@ static struct plugin *plugin_start(const char *name, char *why, size_t cap)
 	struct spawn_opts opts = {
 		.handles = { ctl_r, status_s, p->box }, .nhandles = 3,
 		.sandbox = PLUGIN_SB, .max_handles = 8, .max_queued = 16 << 10, .max_shm_pages = 1,
+		.max_procs = 1, .max_pages = PLUGIN_MAX_PAGES,
 	};
 	p->pid = spawn("plugin", argv, &opts);
 	if (p->pid < 0) {
@@ -536,7 +547,7 @@ static int tab_start(struct tab *t)
 	struct spawn_opts opts = {
 		.handles = { cmd_r, reply_s, src_ro, scr }, .nhandles = 4,
 		.sandbox = RENDERER_SB, .max_handles = 16, .max_queued = 32 << 10,
-		.max_shm_pages = 1,
+		.max_shm_pages = 1, .max_procs = 1, .max_pages = RENDERER_MAX_PAGES,
 	};
 	if ((t->pid = spawn("renderer", argv, &opts)) < 0) {
 		bad("spawn renderer", t->pid);

@@ -19,10 +19,13 @@ USER_PROGS_STRIPPED := $(addprefix $(BUILD)/user/stripped/,$(USER_PROG_NAMES))
 INITRD_FILES += $(USER_PROGS_STRIPPED)
 
 # Like the kernel's flags, but for ring 3: no -mcmodel=kernel (the default
-# small model fits a program at 0x400000), and the ulib headers.
+# small model fits a program at 0x400000), the ulib headers, and the
+# normal x86-64 ABI with floating point in SSE2 registers (the kernel
+# keeps each process's FPU/SSE registers: docs/processes.md).  lib/*.c is
+# built both ways, so it must not use floating point itself.
 USER_CFLAGS := -std=gnu11 -ffreestanding -fno-builtin -nostdlib \
 	-fno-pic -fno-pie -fno-stack-protector -fcf-protection=none \
-	-mno-red-zone -mno-sse -mno-mmx -mno-sse2 -mno-80387 \
+	-mno-red-zone \
 	-fno-omit-frame-pointer -fno-tree-loop-distribute-patterns -fno-strict-aliasing -g -O2 \
 	-Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wundef \
 	-I. -Iuser/ulib -MMD -MP
@@ -59,7 +62,7 @@ $(USER_SHARED_OBJS): $(BUILD)/user/lib/%.o: lib/%.c
 $(BUILD)/user/usys.S: lib/syscalls.h tools/gensyscalls
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  GEN     $@")
-	$(Q)tools/gensyscalls lib/syscalls.h $@
+	$(Q)tools/gensyscalls stubs lib/syscalls.h $@
 
 $(BUILD)/user/usys.o: $(BUILD)/user/usys.S
 	@$(if $(Q),echo "  AS      $<")

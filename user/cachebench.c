@@ -1,7 +1,9 @@
 /*
- * cachebench: the cache-line lab (docs/cache-lab.md).  What does it cost
- * when a cache line moves from one core to another, and what do the
- * kernel's own mechanisms add on top?
+ * cachebench: the cache-line lab (docs/cache-lab.md).  How many cache
+ * lines move from one core to another, what does that cost, and what do
+ * the kernel's own mechanisms add on top?  With the coherence model
+ * (COHERENCE=1) every test leads with the lines moved; the timings
+ * follow.
  *
  *   cachebench matrix          core-to-core round trip for every pair
  *   cachebench false-sharing   two counters in one line vs one line each
@@ -18,7 +20,7 @@
  * Every spin loop executes `pause`.  Real CPUs want it (it saves power
  * and the pipeline flush at the end of the loop); under QEMU's TCG it is
  * what makes the emulator leave the translated block and let the other
- * vCPU's store be seen at all (../shared/QEMU-GRUB-NOTES.md), and it is
+ * vCPU's store be seen at all (docs/cache-lab.md, "What pause costs"), and it is
  * part of the cost we measure.
  */
 #include "counters.h"
@@ -43,7 +45,7 @@ struct lab {
 	} padded[2];
 	struct {
 		uint64_t tsc0, tsc1, ns0, ns1;
-	} side[2] __attribute__((aligned(64)));		/* [0] ours, [1] the partner's */
+	} __attribute__((aligned(64))) side[2];		/* [0] ours, [1] the partner's: a line each */
 };
 
 _Static_assert(sizeof(struct lab) <= 4096, "the lab fits one page");
@@ -64,6 +66,87 @@ struct options {
 static struct options opt = { .n = DEFAULT_N };
 static unsigned yield_every;	/* nonzero when both sides share a CPU */
 static uint64_t *samples;
+
+/* ---- Counting the lines that move (the coherence model) ----
+ *
+ * With COHERENCE=1 every CPU's counters carry the model's counts, and a
+ * window of two snapshots shows how many cache lines moved between two
+ * CPUs meanwhile (the lines_from and modified_from matrices, so what
+ * other CPUs do is left out).  Taking a snapshot moves lines itself (it
+ * runs on every CPU and the caller reads their blocks), so a window
+ * opens with two snapshots back to back: their difference is that cost,
+ * taken off every figure we print.  Two more before them warm the path
+ * and the buffers on this CPU: a partner's first interrupt touches fresh
+ * stack lines, and a buffer last written on another CPU would have to
+ * come here (a window starts where this CPU copies its own block, so it
+ * holds the copy-out of that same call: into snap[0] for the cost, into
+ * snap[1] for the measurement). */
+
+static bool model;	/* the counters carry the model's counts */
+static struct counters_snap snap[3], delta, overhead;
+
+static void window_open(void)
+{
+	counters_take(&snap[0]);	/* warm-up: see above */
+	counters_take(&snap[1]);
+	counters_take(&snap[0]);
+	counters_take(&snap[1]);
+}
+
+static void window_close(void)
+{
+	counters_take(&snap[2]);
+	counters_delta(&snap[0], &snap[1], &overhead);
+	counters_delta(&snap[1], &snap[2], &delta);
+}
+
+/* Lines moved between CPUs a and b in the last window, raw and what one
+ * snapshot moved; all of them, and those taken from a modified copy. */
+struct moved {
+	uint64_t lines, hitm;		/* in the window */
+	uint64_t snap_lines, snap_hitm;	/* one snapshot's own share */
+};
+
+static void window_moved(int a, int b, struct moved *m)
+{
+	m->lines = coh_pair_lines(&delta, a, b);
+	m->hitm = coh_pair_hitm(&delta, a, b);
+	m->snap_lines = coh_pair_lines(&overhead, a, b);
+	m->snap_hitm = coh_pair_hitm(&overhead, a, b);
+}
+
+/* raw minus what is not the measured work, never below 0. */
+static uint64_t net(uint64_t raw, uint64_t other)
+{
+	return raw > other ? raw - other : 0;
+}
+
+/* The model's fields of a record, null without the model: the raw
+ * window and snapshot counts, the signals that are not the measured
+ * work, and the rest per `per_name` (x1000; per: how many). */
+static void out_moved(const struct moved *m, uint64_t signals, uint64_t per, const char *per_name)
+{
+	static const char *const keys[] = { "coh_lines", "coh_hitm", "coh_snapshot_lines",
+					    "coh_snapshot_hitm" };
+	uint64_t v[] = { m->lines, m->hitm, m->snap_lines, m->snap_hitm };
+	char k1[48], k2[48];
+
+	snprintf(k1, sizeof(k1), "coh_lines_per_%s", per_name);
+	snprintf(k2, sizeof(k2), "coh_hitm_per_%s", per_name);
+	for (int i = 0; i < 4; i++)
+		if (model)
+			out_u(keys[i], v[i]);
+		else
+			out_null(keys[i]);
+	out_u("coh_signal_lines", signals);
+	if (model) {
+		out_milli(k1, net(m->lines, m->snap_lines + signals) * 1000 / per);
+		out_milli(k2, net(m->hitm, m->snap_hitm + signals) * 1000 / per);
+	} else {
+		out_null(k1);
+		out_null(k2);
+	}
+}
 
 /* ---- Spinning ---- */
 
@@ -174,7 +257,11 @@ static int partner_mbox(bool poll)
 	}
 }
 
-/* Increments its counter n times once told to go, and says when. */
+/* Increments its counter n times once go is 1, then sets go to 2: the
+ * two signals move the go line exactly twice.  It then waits for go 3,
+ * sent once the counting is over: our exit would move some thirty lines
+ * the other side wrote (the shared page's object, the parent's wake-up),
+ * and must not fall inside the count. */
 static int partner_inc(struct lab *lab, bool padded, long n)
 {
 	volatile uint64_t *c = padded ? &lab->padded[1].count : &lab->same[1];
@@ -187,7 +274,8 @@ static int partner_inc(struct lab *lab, bool padded, long n)
 		(*c)++;
 	lab->side[1].tsc1 = tsc_now();
 	lab->side[1].ns1 = uptime();
-	return 0;
+	__atomic_store_n(&lab->go, 2, __ATOMIC_RELEASE);
+	return await(&lab->go, 3) == 3 ? 0 : 1;
 }
 
 static int partner(int argc, char **argv)
@@ -203,6 +291,10 @@ static int partner(int argc, char **argv)
 	opt.no_pause = argc > 3 && strcmp(argv[3], "nopause") == 0;
 	if (argc > 4)
 		parse_long(argv[4], &n);
+	/* Our own lines come here before anything is counted: the first
+	 * touch of a line the other side cleared would move it. */
+	lab->padded[1].count = 0;
+	lab->side[1].tsc0 = 0;
 	__atomic_store_n(&lab->ready, 1, __ATOMIC_RELEASE);
 	if (strcmp(mode, "line") == 0)
 		return partner_line(lab);
@@ -251,7 +343,7 @@ static void session_close(struct session *s)
 /*
  * Pins us to cpu a, starts the partner on cpu b in mode (with an
  * increment count for the false-sharing modes) and waits until it has
- * mapped the page.  The lab is cleared first.
+ * mapped the page.  The lab is cleared first, on cpu a.
  */
 static bool partner_start(struct session *s, int a, int b, const char *mode, long n)
 {
@@ -262,7 +354,6 @@ static bool partner_start(struct session *s, int a, int b, const char *mode, lon
 	int err;
 
 	snprintf(nbuf, sizeof(nbuf), "%ld", n);
-	memset(s->lab, 0, sizeof(*s->lab));
 	for (int i = 0; i < 3; i++)
 		so.handles[i] = s->h[i];
 	yield_every = a == b ? 1 : 0;
@@ -270,6 +361,10 @@ static bool partner_start(struct session *s, int a, int b, const char *mode, lon
 		eprintf("cachebench: setaffinity(cpu %d): %s\n", a, errno_name(err));
 		return false;
 	}
+	/* Cleared on cpu a, and the samples written once there: every line
+	 * we use starts in cpu a's cache, none in the one we came from. */
+	memset(s->lab, 0, sizeof(*s->lab));
+	memset(samples, 0, opt.n * sizeof(uint64_t));
 	if ((s->pid = spawn("cachebench", argv, &so)) < 0) {
 		eprintf("cachebench: spawn partner: %s\n", errno_name(s->pid));
 		s->pid = 0;
@@ -308,20 +403,25 @@ static bool partner_end(struct session *s, bool kill_it)
 }
 
 /* n timed round trips over the line (after WARMUP untimed ones) into
- * samples[]; false if the partner stopped answering. */
+ * samples[], inside a counting window; false if the partner stopped
+ * answering. */
 static bool line_round_trips(struct lab *lab, long n)
 {
 	uint64_t v = 1;
 
 	for (long k = -WARMUP; k < n; k++, v += 2) {
-		uint64_t t0 = tsc_now();
+		uint64_t t0;
 
+		if (k == 0)
+			window_open();
+		t0 = tsc_now();
 		__atomic_store_n(&lab->line, v, __ATOMIC_RELEASE);
 		if (await(&lab->line, v + 1) != v + 1)
 			return false;
 		if (k >= 0)
 			samples[k] = tsc_now() - t0;
 	}
+	window_close();
 	__atomic_store_n(&lab->line, STOP, __ATOMIC_RELEASE);
 	return true;
 }
@@ -329,13 +429,17 @@ static bool line_round_trips(struct lab *lab, long n)
 static bool mbox_round_trips(struct session *s, long n, bool poll)
 {
 	for (long k = -WARMUP; k < n; k++) {
-		uint64_t t0 = tsc_now(), v = (uint64_t)(k + WARMUP), back = 0;
+		uint64_t t0, v = (uint64_t)(k + WARMUP), back = 0;
 
+		if (k == 0)
+			window_open();
+		t0 = tsc_now();
 		if (!send_value(s->h[1], v, poll) || !recv_value(s->h[2], &back, poll) || back != v)
 			return false;
 		if (k >= 0)
 			samples[k] = tsc_now() - t0;
 	}
+	window_close();
 	return send_value(s->h[1], STOP, poll);
 }
 
@@ -354,20 +458,33 @@ static int cpu_list(int *list)
 	return n;
 }
 
-/* Median, p10 and p90 for every ordered pair (i measures, j answers). */
+/* Median, p10 and p90 for every ordered pair (i measures, j answers),
+ * and the lines that moved between them. */
 static struct sample_stats grid[COUNTERS_MAX_CPUS][COUNTERS_MAX_CPUS];
+static struct moved grid_moved[COUNTERS_MAX_CPUS][COUNTERS_MAX_CPUS];
 
-/* One cell of the table: the median, or "p10/p90". */
-static void grid_cell(const struct sample_stats *st, int what, char *buf, size_t cap)
+enum grid_what { G_MEDIAN, G_SPREAD, G_LINES, G_HITM };
+
+/* One cell of a table: the median, "p10/p90", or lines (all, or HITM
+ * only) per round trip with the snapshots' share taken off. */
+static void grid_cell(int i, int j, enum grid_what what, char *buf, size_t cap)
 {
-	if (what == 0)
+	const struct sample_stats *st = &grid[i][j];
+	const struct moved *m = &grid_moved[i][j];
+	char b[32];
+
+	if (what == G_MEDIAN)
 		snprintf(buf, cap, "%lu", st->median);
-	else
+	else if (what == G_SPREAD)
 		snprintf(buf, cap, "%lu/%lu", st->p10, st->p90);
+	else if (what == G_LINES)
+		strlcpy(buf, milli(net(m->lines, m->snap_lines) * 1000 / opt.n, b, sizeof(b)), cap);
+	else
+		strlcpy(buf, milli(net(m->hitm, m->snap_hitm) * 1000 / opt.n, b, sizeof(b)), cap);
 }
 
 /* The table, every column as wide as its widest cell. */
-static void print_grid(const int *cpu, int n, int what)
+static void print_grid(const int *cpu, int n, enum grid_what what)
 {
 	char cell[48];
 	int w = 6;
@@ -375,7 +492,7 @@ static void print_grid(const int *cpu, int n, int what)
 	for (int i = 0; i < n; i++)
 		for (int j = 0; j < n; j++)
 			if (i != j) {
-				grid_cell(&grid[cpu[i]][cpu[j]], what, cell, sizeof(cell));
+				grid_cell(cpu[i], cpu[j], what, cell, sizeof(cell));
 				w = (int)strlen(cell) > w ? (int)strlen(cell) : w;
 			}
 	report("  from\\to");
@@ -388,7 +505,7 @@ static void print_grid(const int *cpu, int n, int what)
 			if (i == j)
 				strlcpy(cell, "-", sizeof(cell));
 			else
-				grid_cell(&grid[cpu[i]][cpu[j]], what, cell, sizeof(cell));
+				grid_cell(cpu[i], cpu[j], what, cell, sizeof(cell));
 			report("  %*s", w, cell);
 		}
 		report("\n");
@@ -430,6 +547,7 @@ static int cmd_matrix(void)
 			}
 			partner_end(&s, false);
 			samples_stats(samples, opt.n, st);
+			window_moved(cpu[i], cpu[j], &grid_moved[cpu[i]][cpu[j]]);
 			meds[pairs++] = st->median;
 			out_begin("matrix");
 			out_u("from", cpu[i]);
@@ -440,6 +558,7 @@ static int cmd_matrix(void)
 			out_u("p90", st->p90);
 			out_u("min", st->min);
 			out_u("max", st->max);
+			out_moved(&grid_moved[cpu[i]][cpu[j]], 0, opt.n, "rt");
 			out_end();
 		}
 	session_close(&s);
@@ -454,13 +573,21 @@ static int cmd_matrix(void)
 	out_end();
 	if (out_get_format() != OUT_TEXT)
 		return 0;
-	report("core-to-core round trip of one cache line, TSC cycles, %ld round trips per pair\n",
-	       opt.n);
+	report("core-to-core round trip of one cache line, %ld round trips per pair\n", opt.n);
 	report("(row: the CPU that measures and writes first; column: the CPU that answers)\n\n");
-	report("median:\n");
-	print_grid(cpu, n, 0);
+	if (model) {
+		report("cache lines moved between the two CPUs per round trip (the coherence model):\n");
+		print_grid(cpu, n, G_LINES);
+		report("\nof them taken from the other core's modified copy (HITM):\n");
+		print_grid(cpu, n, G_HITM);
+		report("\n");
+	} else {
+		report("lines moved per round trip: n/a (no coherence model; make run COHERENCE=1)\n\n");
+	}
+	report("median, TSC cycles:\n");
+	print_grid(cpu, n, G_MEDIAN);
 	report("\nspread, p10/p90:\n");
-	print_grid(cpu, n, 1);
+	print_grid(cpu, n, G_SPREAD);
 	report("\nover all %d pairs: median of medians %lu, lowest %lu, highest %lu cycles\n",
 	       pairs, all.median, all.min, all.max);
 	return 0;
@@ -471,15 +598,20 @@ static int cmd_matrix(void)
 struct fs_result {
 	uint64_t tsc, ns;		/* from the first start to the last end */
 	uint64_t side_tsc[2];
+	struct moved m;			/* lines moved between the two CPUs */
 };
+
+#define FS_SIGNALS	2	/* the go line: to the partner, and back when it is done */
 
 static bool fs_run(struct session *s, int a, int b, bool padded, long n, struct fs_result *r)
 {
 	volatile uint64_t *c = padded ? &s->lab->padded[0].count : &s->lab->same[0];
 	struct lab *lab = s->lab;
+	bool done;
 
 	if (!partner_start(s, a, b, padded ? "padded" : "same", n))
 		return false;
+	window_open();
 	__atomic_store_n(&lab->go, 1, __ATOMIC_RELEASE);
 	lab->side[0].ns0 = uptime();
 	lab->side[0].tsc0 = tsc_now();
@@ -487,7 +619,11 @@ static bool fs_run(struct session *s, int a, int b, bool padded, long n, struct 
 		(*c)++;
 	lab->side[0].tsc1 = tsc_now();
 	lab->side[0].ns1 = uptime();
-	if (!partner_end(s, false))
+	done = await(&lab->go, 2) == 2;
+	window_close();
+	window_moved(a, b, &r->m);
+	__atomic_store_n(&lab->go, 3, __ATOMIC_RELEASE);	/* the partner may exit now */
+	if (!partner_end(s, false) || !done)
 		return false;
 	uint64_t t0 = lab->side[0].tsc0 < lab->side[1].tsc0 ? lab->side[0].tsc0 : lab->side[1].tsc0;
 	uint64_t t1 = lab->side[0].tsc1 > lab->side[1].tsc1 ? lab->side[0].tsc1 : lab->side[1].tsc1;
@@ -515,7 +651,7 @@ static int cmd_false_sharing(void)
 	long n = opt.n * FS_PER_N;
 	struct fs_result r[2];
 	uint64_t rate[2];		/* increments per microsecond, x1000 */
-	char b1[32], b2[32], b3[32];
+	char b1[32], b2[32], b3[32], b4[32], b5[32];
 	struct session s;
 	int a, b;
 
@@ -539,6 +675,7 @@ static int cmd_false_sharing(void)
 		out_u("ns", r[padded].ns);
 		out_milli("minc_per_s", rate[padded]);
 		out_milli("cycles_per_inc", r[padded].tsc * 1000 / n);
+		out_moved(&r[padded].m, FS_SIGNALS, 1, "run");
 		out_end();
 	}
 	session_close(&s);
@@ -551,13 +688,29 @@ static int cmd_false_sharing(void)
 		return 0;
 	report("false sharing: cpu %d and cpu %d each increment their own counter %ld times\n", a,
 	       b, n);
-	report("  layout                      M increments/s   cycles per increment (each side)\n");
-	for (int p = 0; p < 2; p++)
-		report("  %-26s %15s   %s / %s\n",
-		       p ? "padded (a line each)" : "same line (false sharing)",
+	report("  layout                     lines moved  of them HITM   M increments/s"
+	       "   cycles per increment (each side)\n");
+	for (int p = 0; p < 2; p++) {
+		const struct moved *m = &r[p].m;
+
+		if (model) {
+			snprintf(b4, sizeof(b4), "%lu", net(m->lines, m->snap_lines + FS_SIGNALS));
+			snprintf(b5, sizeof(b5), "%lu", net(m->hitm, m->snap_hitm + FS_SIGNALS));
+		} else {
+			strlcpy(b4, "n/a", sizeof(b4));
+			strlcpy(b5, "n/a", sizeof(b5));
+		}
+		report("  %-26s %11s %13s %16s   %s / %s\n",
+		       p ? "padded (a line each)" : "same line (false sharing)", b4, b5,
 		       milli(rate[p], b1, sizeof(b1)),
 		       milli(r[p].side_tsc[0] * 1000 / n, b2, sizeof(b2)),
 		       milli(r[p].side_tsc[1] * 1000 / n, b3, sizeof(b3)));
+	}
+	if (model)
+		report("  lines moved: between the two CPUs while both counted, from the coherence\n"
+		       "  model, without the start and stop signals and the counters' own reads\n");
+	else
+		report("  lines moved: n/a (no coherence model; make run COHERENCE=1)\n");
 	report("  padded is %s x the rate of the shared line\n", milli(ratio, b1, sizeof(b1)));
 	if (a == b)
 		report("  (one CPU: the two take turns, so no line ever moves; "
@@ -578,10 +731,9 @@ static const char *const partner_mode[NMODES] = { "line", "mbox", "poll" };
 struct handoff {
 	struct sample_stats st;
 	struct cpu_counters d;		/* all CPUs, over the timed round trips */
+	struct moved m;			/* lines moved between the two CPUs meanwhile */
 	struct proc_counters us, them;
 };
-
-static struct counters_snap snap[3], delta, overhead;
 
 /* delta minus what taking a snapshot itself costs, never below 0. */
 static void take_off(struct cpu_counters *d, const struct cpu_counters *cost)
@@ -603,17 +755,13 @@ static bool handoff_run(struct session *s, int a, int b, enum mode m, struct han
 		return false;
 	proc_counters(0, &us0);
 	proc_counters(s->pid, &them0);
-	counters_take(&snap[0]);
-	counters_take(&snap[1]);
 	ok = m == M_SHM ? line_round_trips(s->lab, opt.n)
 			: mbox_round_trips(s, opt.n, m == M_POLL);
-	counters_take(&snap[2]);
 	proc_counters(s->pid, &them1);
 	proc_counters(0, &us1);
 	if (!ok)
 		return false;
-	counters_delta(&snap[0], &snap[1], &overhead);
-	counters_delta(&snap[1], &snap[2], &delta);
+	window_moved(a, b, &h->m);
 	counters_total(&overhead, ~0ull, &cost);
 	counters_total(&delta, ~0ull, &h->d);
 	take_off(&h->d, &cost);
@@ -627,16 +775,29 @@ static bool handoff_run(struct session *s, int a, int b, enum mode m, struct han
 	return partner_end(s, false);
 }
 
-/* x per round trip, x1000 (the counters also saw the warm-up ones). */
+/* x per round trip, x1000 (the window holds the timed ones only). */
 static uint64_t per_rt(uint64_t x)
 {
-	return x * 1000 / (uint64_t)(opt.n + WARMUP);
+	return x * 1000 / (uint64_t)opt.n;
+}
+
+/* Lines (or HITM) moved per hand-off, x1000, the snapshots' share off;
+ * "n/a" without the model. */
+static const char *per_handoff(const struct handoff *h, bool hitm, char *buf, size_t cap)
+{
+	uint64_t x = hitm ? net(h->m.hitm, h->m.snap_hitm) : net(h->m.lines, h->m.snap_lines);
+
+	if (!model) {
+		strlcpy(buf, "n/a", cap);
+		return buf;
+	}
+	return milli(x * 1000 / (2 * (uint64_t)opt.n), buf, cap);
 }
 
 static int cmd_shm_vs_msg(void)
 {
 	struct handoff h[NMODES];
-	char b[5][32];
+	char b[7][32];
 	struct session s;
 	int a, c;
 
@@ -666,22 +827,30 @@ static int cmd_shm_vs_msg(void)
 		out_milli("msgs_per_rt", per_rt(h[m].d.msgs_sent));
 		out_u("our_syscalls", h[m].us.syscalls);
 		out_u("partner_syscalls", h[m].them.syscalls);
+		out_moved(&h[m].m, 0, 2 * opt.n, "handoff");
 		out_end();
 	}
 	session_close(&s);
 	if (out_get_format() != OUT_TEXT)
 		return 0;
-	report("shm-vs-msg: cpu %d <-> cpu %d, %ld round trips per mode, TSC cycles "
+	report("shm-vs-msg: cpu %d <-> cpu %d, %ld round trips per mode "
 	       "(a hand-off is half a round trip)\n\n", a, c, opt.n);
-	report("  %-24s %9s %9s %9s %10s | per round trip: %8s %8s %8s %8s\n", "mode",
-	       "median", "p10", "p90", "hand-off", "syscalls", "ctxsw", "IPIs", "msgs");
+	report("  %-24s  lines moved per hand-off | per round trip: %8s %8s %8s %8s\n", "mode",
+	       "syscalls", "ctxsw", "IPIs", "msgs");
+	report("  %-24s  %11s %12s |\n", "", "all", "of them HITM");
 	for (int m = 0; m < NMODES; m++)
-		report("  %-24s %9lu %9lu %9lu %10lu | %24s %8s %8s %8s\n", mode_title[m],
-		       h[m].st.median, h[m].st.p10, h[m].st.p90, h[m].st.median / 2,
+		report("  %-24s  %11s %12s | %24s %8s %8s %8s\n", mode_title[m],
+		       per_handoff(&h[m], false, b[5], 32), per_handoff(&h[m], true, b[6], 32),
 		       milli(per_rt(h[m].d.syscalls), b[0], 32),
 		       milli(per_rt(h[m].d.ctx_switches), b[1], 32),
 		       milli(per_rt(h[m].d.ipis_sent), b[2], 32),
 		       milli(per_rt(h[m].d.msgs_sent), b[3], 32));
+	report("\n  TSC cycles %15s %9s %9s %10s\n", "median", "p10", "p90", "hand-off");
+	for (int m = 0; m < NMODES; m++)
+		report("  %-24s %9lu %9lu %9lu %10lu\n", mode_title[m], h[m].st.median, h[m].st.p10,
+		       h[m].st.p90, h[m].st.median / 2);
+	if (!model)
+		report("\n  lines moved: n/a (no coherence model; make run COHERENCE=1)\n");
 	report("\n  counter deltas: all CPUs, timed round trips only, the cost of reading "
 	       "the counters taken off.\n");
 	if (a == c)
@@ -701,16 +870,20 @@ static void help(void)
 	       "                  [--no-pause]\n"
 	       "\n"
 	       "The cache-line lab (docs/cache-lab.md).  Each test pins this process to\n"
-	       "one CPU and a partner process to another; they share one page.\n"
+	       "one CPU and a partner process to another; they share one page.  With\n"
+	       "the coherence model (make run COHERENCE=1) each test first counts the\n"
+	       "cache lines that moved between the two CPUs, then gives the timings.\n"
 	       "\n"
 	       "commands:\n"
-	       "  matrix         round trip of one cache line for every pair of CPUs, as\n"
-	       "                 an N x N table of medians, then p10/p90 (needs 2 CPUs)\n"
-	       "  false-sharing  two counters in one cache line vs one line each: rates\n"
-	       "                 and their ratio\n"
+	       "  matrix         round trip of one cache line for every pair of CPUs:\n"
+	       "                 lines moved per round trip (2), then the medians and\n"
+	       "                 p10/p90 as N x N tables (needs 2 CPUs)\n"
+	       "  false-sharing  two counters in one cache line vs one line each: lines\n"
+	       "                 moved, rates and their ratio\n"
 	       "  shm-vs-msg     one round trip through a shared page (spinning), a\n"
-	       "                 mailbox (blocking) and a mailbox polled with timeout 0,\n"
-	       "                 with the counter deltas that explain the difference\n"
+	       "                 mailbox (blocking) and a mailbox polled with timeout 0:\n"
+	       "                 lines moved per hand-off and the counter deltas that\n"
+	       "                 explain the difference\n"
 	       "  all            the three in turn\n"
 	       "\n"
 	       "options:\n"
@@ -804,6 +977,8 @@ int main(int argc, char **argv)
 	}
 	if (!(samples = malloc(opt.n * sizeof(uint64_t))))
 		return usage_error("out of memory for the samples");
+	counters_take(&snap[0]);
+	model = snap[0].ncpu > 0 && snap[0].cpu[0].coh_valid;
 	if (strcmp(cmd, "matrix") == 0)
 		status = cmd_matrix();
 	else if (strcmp(cmd, "false-sharing") == 0)

@@ -113,6 +113,35 @@ static int helper_yield(long n)
 	return 0;
 }
 
+/* The read-only helper: handle 0 is a page it may only read, handle 1
+ * a stepper.  It reads every line of the page, says so (step 1), waits
+ * for step 2, reads the page n more times, sets step 3 and exits at
+ * step 4 (its exit moves lines too, and must wait until the count is
+ * taken).  It spins with pause rather than sleeping: a timed sleep
+ * would bring the kernel's wake-up scan into what the test counts. */
+static int helper_reader(long n)
+{
+	const volatile uint64_t *page = shm_map(0, PROT_READ);
+	struct stepper *st = shm_map(1, PROT_READ | PROT_WRITE);
+	uint64_t sum = 0;
+
+	if (ptr_error((const void *)page) || ptr_error(st))
+		return 1;
+	for (int i = 0; i < 4096 / 8; i += 8)
+		sum += page[i];
+	__atomic_store_n(&st->step, 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&st->step, __ATOMIC_ACQUIRE) < 2)
+		__builtin_ia32_pause();
+	for (long k = 0; k < n; k++)
+		for (int i = 0; i < 4096 / 8; i += 8)
+			sum += page[i];
+	st->cpu_seen = sum;
+	__atomic_store_n(&st->step, 3, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&st->step, __ATOMIC_ACQUIRE) < 4)
+		__builtin_ia32_pause();
+	return 0;
+}
+
 static int helper(int argc, char **argv)
 {
 	long n = 0;
@@ -127,6 +156,8 @@ static int helper(int argc, char **argv)
 		return helper_move(n);
 	if (strcmp(argv[2], "yield") == 0)
 		return helper_yield(n);
+	if (strcmp(argv[2], "reader") == 0)
+		return helper_reader(n);
 	return 2;
 }
 
@@ -649,6 +680,282 @@ static void test_top_runs(void)
 	CHECK_EQ(seen, (1ull << ncpu()) - 1);
 }
 
+/* ---- The coherence model (COHERENCE=1; docs/cache-lab.md) ---- */
+
+/* Without the model every CPU says coh_valid 0, its coh counts are all
+ * zero, and the printers and top's JSON say n/a / null, never 0. */
+static void test_coh_na_without_model(void)
+{
+	char *argv[] = { "top", "-1", "--json", "--capture", "0", NULL };
+	static char text[8192];
+	char *out;
+
+	CHECK_EQ(counters_take(&s0), ncpu());
+	if (s0.cpu[0].coh_valid) {
+		skip_reason = "the coherence model is on";
+		return;
+	}
+	for (int c = 0; c < s0.ncpu; c++) {
+		const uint64_t *v = (const uint64_t *)&s0.cpu[c].coh;
+
+		CHECK_EQ(s0.cpu[c].coh_valid, 0);
+		for (size_t i = 0; i < sizeof(struct coh_cpu) / 8; i++)
+			CHECK_EQ(v[i], 0);
+	}
+	report_capture(text, sizeof(text), true);
+	coh_print(&s0);
+	report_capture(NULL, 0, false);
+	CHECK(contains(text, "n/a"));
+	if ((out = run_captured(argv)))
+		CHECK(contains(out, "\"coh_hitm_per_s\":null"));
+}
+
+/*
+ * Under the model (runtests: the coh-smp* runs).  The counts are exact
+ * where the lesson is: a moved line is an event of the model, not a
+ * time.  The kernel adds a little around them (taking a snapshot runs on
+ * every CPU and reads their blocks), so every check allows at most that
+ * snapshot's own measured share plus COH_SLACK lines on top.
+ */
+#define COH_SLACK	16
+
+/* true (and a SKIP) when there is no model to test. */
+static bool no_model(void)
+{
+	CHECK_EQ(counters_take(&s0), ncpu());
+	if (s0.cpu[0].coh_valid && s0.cpu[0].coh.loads != 1000)	/* 1000: cohfake */
+		return false;
+	skip_reason = "needs the coherence model (COHERENCE=1)";
+	return true;
+}
+
+/* The spinning ping-pong: for every pair of CPUs, exactly 2 lines move
+ * per round trip, both from a modified copy (HITM), plus what one
+ * snapshot moves (bounded). */
+static void test_coh_pingpong(void)
+{
+	char *argv[] = { "cachebench", "matrix", "-n", "100", "--json", "--capture", "0", NULL };
+	const uint64_t n = 100;
+	int pairs = 0;
+	char *out;
+
+	if (no_model())
+		return;
+	if (ncpu() < 2) {
+		skip_reason = "needs two CPUs";
+		return;
+	}
+	if (!(out = run_captured(argv)))
+		return;
+	for (const char *l = out; *l;) {
+		const char *e = strchr(l, '\n');
+		uint64_t from = 0, to = 0, lines = 0, hitm = 0, snap_l = 0, snap_h = 0;
+
+		e = e ? e : l + strlen(l);
+		if (json_has(l, e, "\"test\":\"matrix\"")) {
+			pairs++;
+			CHECK(json_uint(l, e, "from", &from) && json_uint(l, e, "to", &to));
+			CHECK(json_uint(l, e, "coh_lines", &lines) && json_uint(l, e, "coh_hitm", &hitm));
+			CHECK(json_uint(l, e, "coh_snapshot_lines", &snap_l) &&
+			      json_uint(l, e, "coh_snapshot_hitm", &snap_h));
+			if (!CHECK(hitm >= 2 * n && hitm <= 2 * n + snap_h + COH_SLACK) ||
+			    !CHECK(lines >= hitm && lines <= 2 * n + snap_l + COH_SLACK))
+				tap_say("# %lu -> %lu: %lu lines, %lu HITM in %lu round trips "
+					"(a snapshot: %lu, %lu)\n", from, to, lines, hitm, n, snap_l,
+					snap_h);
+		}
+		l = *e ? e + 1 : e;
+	}
+	CHECK_EQ(pairs, ncpu() * (ncpu() - 1));
+}
+
+/* False sharing: with a line each, the two counters move no line while
+ * they count (only the start and stop signals and the snapshot's share). */
+static void test_coh_padded(void)
+{
+	char *argv[] = { "cachebench", "false-sharing", "-n", "20", "--json", "--capture", "0",
+			 NULL };
+	int seen = 0;
+	char *out;
+
+	if (no_model())
+		return;
+	if (ncpu() < 2) {
+		skip_reason = "needs two CPUs";
+		return;
+	}
+	if (!(out = run_captured(argv)))
+		return;
+	for (const char *l = out; *l;) {
+		const char *e = strchr(l, '\n');
+		uint64_t lines = 0, snap = 0, sig = 0, inc = 0;
+
+		e = e ? e : l + strlen(l);
+		if (json_has(l, e, "\"layout\":\"padded\"")) {
+			seen++;
+			CHECK(json_uint(l, e, "coh_lines", &lines) &&
+			      json_uint(l, e, "coh_snapshot_lines", &snap) &&
+			      json_uint(l, e, "coh_signal_lines", &sig) &&
+			      json_uint(l, e, "increments", &inc));
+			CHECK_EQ(sig, 2);
+			if (!CHECK(lines <= snap + sig + COH_SLACK))
+				tap_say("# padded: %lu lines moved over %lu increments (snapshot %lu)\n",
+					lines, inc, snap);
+		}
+		l = *e ? e + 1 : e;
+	}
+	CHECK_EQ(seen, 1);
+}
+
+/* One CPU: no line ever comes from another cache, whatever runs.  Two
+ * processes take turns at one counter line first. */
+static void test_coh_one_cpu(void)
+{
+	char *argv[] = { "cachebench", "false-sharing", "-n", "5", "--cpus", "0,0", "--json",
+			 "--capture", "0", NULL };
+	const struct coh_cpu *k = &s1.cpu[0].coh;
+
+	if (no_model())
+		return;
+	if (ncpu() != 1) {
+		skip_reason = "needs exactly one CPU (the coh-smp1 run)";
+		return;
+	}
+	if (!run_captured(argv))
+		return;
+	CHECK_EQ(counters_take(&s1), 1);
+	CHECK(k->loads > 0 && k->stores > 0 && k->rd_miss_memory > 0);
+	CHECK_EQ(coh_lines_in(&s1.cpu[0]), 0);
+	CHECK_EQ(k->rd_miss_clean + k->wr_miss_clean, 0);
+	CHECK_EQ(coh_hitm(&s1.cpu[0]), 0);
+	CHECK_EQ(k->upgrades, 0);
+	for (int j = 0; j < COH_MAX_CPUS; j++)
+		CHECK_EQ(k->lines_from[j] + k->modified_from[j] + k->inval_to[j], 0);
+}
+
+static struct counters_snap s2, ov;
+
+/* A counting window on this CPU (see cachebench's): two warm-up
+ * snapshots, then two whose difference is a snapshot's own cost. */
+static void window_open(void)
+{
+	counters_take(&s0);
+	counters_take(&s1);
+	counters_take(&s0);
+	counters_take(&s1);
+}
+
+static void window_close(void)
+{
+	counters_take(&s2);
+	counters_delta(&s0, &s1, &ov);
+	counters_delta(&s1, &s2, &d);
+}
+
+/* A page that two CPUs only read moves no modified line: after each has
+ * fetched its copy, 64 lines read 200 times each by both stay put.
+ * Only the stepper's line moves, twice (go, done). */
+static void test_coh_readonly(void)
+{
+	const long passes = 200;
+	int a = 0, b = 1, hd, hs, hro = -1, pid;
+	volatile uint64_t *page;
+	struct stepper *st;
+	uint64_t sum = 0, hitm, lines;
+
+	if (no_model())
+		return;
+	if (ncpu() < 2) {
+		skip_reason = "needs two CPUs";
+		return;
+	}
+	hd = shm_create(4096, NULL);
+	hs = shm_create(4096, NULL);
+	if (!CHECK(hd >= 0 && hs >= 0) || !CHECK(setaffinity(0, 1ull << a) == 0))
+		goto out;
+	page = shm_map(hd, PROT_READ | PROT_WRITE);
+	st = shm_map(hs, PROT_READ | PROT_WRITE);
+	hro = dup(hd, RIGHT_MAP_READ);
+	if (!CHECK(!ptr_error((const void *)page) && !ptr_error(st) && hro >= 0))
+		goto out;
+	for (int i = 0; i < 4096 / 8; i++)
+		page[i] = i;		/* written here once, before anyone counts */
+	st->step = 0;
+	{
+		struct spawn_opts so = { .affinity = 1ull << b, .nhandles = 2,
+					 .handles = { hro, hs } };
+		char *argv[] = { "countertest", "--child", "reader", "200", NULL };
+
+		if (!CHECK((pid = spawn("countertest", argv, &so)) > 0))
+			goto out;
+	}
+	while (__atomic_load_n(&st->step, __ATOMIC_ACQUIRE) < 1)
+		__builtin_ia32_pause();
+	for (int i = 0; i < 4096 / 8; i += 8)
+		sum += page[i];		/* our copy is now shared, not modified */
+	window_open();
+	__atomic_store_n(&st->step, 2, __ATOMIC_RELEASE);
+	for (long k = 0; k < passes; k++)
+		for (int i = 0; i < 4096 / 8; i += 8)
+			sum += page[i];
+	while (__atomic_load_n(&st->step, __ATOMIC_ACQUIRE) < 3)
+		__builtin_ia32_pause();
+	window_close();
+	__atomic_store_n(&st->step, 4, __ATOMIC_RELEASE);
+	CHECK(reaped_ok(pid));
+	hitm = coh_pair_hitm(&d, a, b);
+	lines = coh_pair_lines(&d, a, b);
+	if (!CHECK(hitm <= coh_pair_hitm(&ov, a, b) + 2 + COH_SLACK) ||
+	    !CHECK(lines <= coh_pair_lines(&ov, a, b) + 2 + COH_SLACK))
+		tap_say("# read-only page: %lu lines, %lu HITM moved (a snapshot: %lu, %lu); "
+			"sum %lu\n", lines, hitm, coh_pair_lines(&ov, a, b),
+			coh_pair_hitm(&ov, a, b), sum);
+out:
+	setaffinity(0, ~0ull);
+	if (hro >= 0)
+		close(hro);
+	if (hd >= 0)
+		close(hd);
+	if (hs >= 0)
+		close(hs);
+}
+
+/* Under tools/cohfake.py (the plugin's stand-in, fixed counts from a
+ * formula): every CPU's block carries its own page, field by field, and
+ * a helper runs on each CPU so that each names it in its coh_guest
+ * entry (the runner reads those back). */
+static void test_coh_fake(void)
+{
+	int n = ncpu();
+
+	CHECK_EQ(counters_take(&s0), n);
+	if (!s0.cpu[0].coh_valid || s0.cpu[0].coh.loads != 1000) {
+		skip_reason = "needs tools/cohfake.py in the plugin's place";
+		return;
+	}
+	for (int c = 0; c < n; c++) {
+		int pid = spawn_helper("getpid", 1, c, -1);
+
+		if (CHECK(pid > 0))
+			CHECK(reaped_ok(pid));
+	}
+	CHECK_EQ(counters_take(&s0), n);
+	for (int c = 0; c < s0.ncpu; c++) {
+		const struct coh_cpu *k = &s0.cpu[c].coh;
+		const uint64_t *v = (const uint64_t *)k;
+
+		CHECK_EQ(s0.cpu[c].coh_valid, 1);
+		for (int f = 0; f < 10; f++)	/* loads .. stall_ns */
+			if (!CHECK_EQ(v[f], 1000 * (c + 1) + f))
+				tap_say("# cpu %d field %d\n", c, f);
+		for (int j = 0; j < COH_MAX_CPUS; j++) {
+			CHECK_EQ(k->lines_from[j], 100 + 10 * c + j);
+			CHECK_EQ(k->modified_from[j], 200 + 10 * c + j);
+			CHECK_EQ(k->inval_to[j], 300 + 10 * c + j);
+		}
+	}
+}
+
 static const struct tap_test tests[] = {
 	{ "snapshot_per_cpu", test_snapshot_per_cpu },
 	{ "syscalls_on_core", test_syscalls_on_core },
@@ -658,6 +965,12 @@ static const struct tap_test tests[] = {
 	{ "pmu_unavailable", test_pmu_unavailable },
 	{ "cachebench_runs", test_cachebench_runs },
 	{ "top_runs", test_top_runs },
+	{ "coh_na_without_model", test_coh_na_without_model },
+	{ "coh_fake", test_coh_fake },
+	{ "coh_pingpong", test_coh_pingpong },
+	{ "coh_padded", test_coh_padded },
+	{ "coh_one_cpu", test_coh_one_cpu },
+	{ "coh_readonly", test_coh_readonly },
 };
 
 /* tap_run_tests, plus "# SKIP" for a test that set skip_reason. */

@@ -7,6 +7,8 @@
  *   ud           ud2, the defined invalid opcode     -> invalid opcode
  *   div          divide by zero                      -> divide error
  *   kernel-addr  read kernel memory (0xffffffff80100000) -> page fault
+ *   readonly     write to the program's own text        -> page fault
+ *   stack        recursion without end                   -> stack overflow
  *
  * Each fault is an asm statement: in C these would be undefined
  * behaviour, which the compiler may remove or turn into something else.
@@ -48,6 +50,30 @@ static void fault_kernel_addr(void)
 	(void)v;
 }
 
+static void fault_readonly(void)
+{
+	asm volatile("movb $0xc3, (%0)" : : "r"((void *)fault_readonly) : "memory");
+}
+
+/* Each call keeps 512 bytes on the stack and calls again: the stack
+ * pointer walks down into the guard page. */
+static volatile int depth_limit = -1;	/* never reached: the stack runs out first */
+
+static int __attribute__((noinline)) recurse(volatile char *up, int depth)
+{
+	volatile char frame[512];
+
+	frame[0] = up ? up[0] : 1;
+	if (depth == depth_limit)
+		return frame[0];
+	return recurse(frame, depth + 1) + frame[1];
+}
+
+static void fault_stack(void)
+{
+	recurse(0, 0);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -57,6 +83,8 @@ static const struct {
 	{ "ud", fault_ud },
 	{ "div", fault_div },
 	{ "kernel-addr", fault_kernel_addr },
+	{ "readonly", fault_readonly },
+	{ "stack", fault_stack },
 };
 
 #define NKINDS	(sizeof(kinds) / sizeof(kinds[0]))
@@ -70,6 +98,6 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	eprintf("usage: fault null|gp|ud|div|kernel-addr\n");
+	eprintf("usage: fault null|gp|ud|div|kernel-addr|readonly|stack\n");
 	return 2;
 }

@@ -59,6 +59,7 @@ _Static_assert(MAX_WORKERS * sizeof(struct slot) <= 4096, "slots fit one page");
 /* The counter deltas of one CPU that the tables print. */
 struct core_delta {
 	uint64_t busy_cycles, ctx_switches, migrations_in, msgs_sent, msgs_received;
+	uint64_t lines_in;	/* the coherence model: lines taken from other cores */
 };
 
 /* One run: what the tables print. */
@@ -68,8 +69,12 @@ struct run {
 	uint64_t primes;	/* gathered total */
 	bool verified;
 	uint64_t cycles, ms;	/* wall time */
+	bool coh_valid;		/* the coherence model counted this run */
+	uint64_t coh_lines, coh_hitm;	/* lines moved between any two cores */
 	struct core_delta core[COUNTERS_MAX_CPUS];
 };
+
+static struct counters_snap snap_delta;
 
 static struct counters_snap snap_before, snap_after;
 static struct run runs[2 * (COUNTERS_MAX_CPUS + 1)];
@@ -285,12 +290,16 @@ static bool timed_run(enum method m, int cores, int k, long n, uint64_t want)
 	r->ms = (snap_after.ns - snap_before.ns) / 1000000;
 	if (snap_before.ncpu <= 0 || snap_after.ncpu != snap_before.ncpu)
 		ok = false;
-	for (int c = 0; c < snap_after.ncpu; c++) {
-		struct cpu_counters d;
+	counters_delta(&snap_before, &snap_after, &snap_delta);
+	r->coh_valid = snap_delta.ncpu > 0 && snap_delta.cpu[0].coh_valid;
+	r->coh_lines = coh_lines_among(&snap_delta, ~0ull);
+	r->coh_hitm = 0;
+	for (int c = 0; c < snap_delta.ncpu; c++) {
+		const struct cpu_counters *d = &snap_delta.cpu[c];
 
-		cpu_counters_delta(&snap_before.cpu[c], &snap_after.cpu[c], &d);
-		r->core[c] = (struct core_delta){ d.busy_cycles, d.ctx_switches, d.migrations_in,
-						   d.msgs_sent, d.msgs_received };
+		r->core[c] = (struct core_delta){ d->busy_cycles, d->ctx_switches, d->migrations_in,
+						   d->msgs_sent, d->msgs_received, coh_lines_in(d) };
+		r->coh_hitm += coh_hitm(d);
 	}
 	r->verified = ok && r->primes == want;
 	return r->verified;
@@ -347,24 +356,42 @@ static void print_note(void)
 	}
 }
 
+/* A count of the coherence model, or n/a without it. */
+static const char *coh_num(bool valid, uint64_t v, char *buf, size_t cap)
+{
+	if (valid)
+		snprintf(buf, cap, "%lu", v);
+	else
+		strlcpy(buf, "n/a", cap);
+	return buf;
+}
+
 static void print_table(uint64_t ref_cycles, uint64_t ref_ms)
 {
-	printf("\n%5s %7s %6s %8s %8s %9s %7s %8s %6s %9s\n", "cores", "workers", "method",
-	       "primes", "verified", "Mcycles", "ms", "speedup", "effic", "cpu Mcyc");
+	char b1[24], b2[24];
+
+	printf("\n%5s %7s %6s %8s %8s %11s %9s %9s %7s %8s %6s %9s\n", "cores", "workers",
+	       "method", "primes", "verified", "lines moved", "of them", "Mcycles", "ms",
+	       "speedup", "effic", "cpu Mcyc");
+	printf("%5s %7s %6s %8s %8s %11s %9s\n", "", "", "", "", "", "", "HITM");
 	for (int i = 0; i < nruns; i++) {
 		const struct run *r = &runs[i];
 		uint64_t sp = hundredths(ref_cycles, r->cycles), busy = 0;
 
 		for (int c = 0; c < ncpu() && c < COUNTERS_MAX_CPUS; c++)
 			busy += r->core[c].busy_cycles;
-		printf("%5d %7d %6s %8lu %8s %9lu %7lu %5lu.%02lux %5lu%% %9lu\n", r->cores,
+		printf("%5d %7d %6s %8lu %8s %11s %9s %9lu %7lu %5lu.%02lux %5lu%% %9lu\n", r->cores,
 		       r->workers, method_name(r->method), r->primes, r->verified ? "yes" : "NO",
+		       coh_num(r->coh_valid, r->coh_lines, b1, sizeof(b1)),
+		       coh_num(r->coh_valid, r->coh_hitm, b2, sizeof(b2)),
 		       r->cycles / 1000000, r->ms, sp / 100, sp % 100, sp / r->cores,
 		       busy / 1000000);
 	}
 	printf("(reference: 1 process, no workers: %lu Mcycles, %lu ms.  speedup = reference /\n"
 	       " wall time; effic = speedup / cores; cpu Mcyc = busy cycles summed over all "
-	       "cores)\n", ref_cycles / 1000000, ref_ms);
+	       "cores;\n lines moved: cache lines that went from one core's cache to another's "
+	       "during the run,\n whole machine, kernel included (the coherence model; n/a "
+	       "without COHERENCE=1))\n", ref_cycles / 1000000, ref_ms);
 }
 
 static void print_counters(void)
@@ -372,20 +399,21 @@ static void print_counters(void)
 	int n = ncpu() < COUNTERS_MAX_CPUS ? ncpu() : COUNTERS_MAX_CPUS;
 
 	printf("\nper-core counter deltas, each run (counters() before and after):\n");
-	printf("%4s %4s %10s %6s %6s %6s %8s %8s\n", "run", "cpu", "busy Mcyc", "busy%",
-	       "ctxsw", "mig-in", "msgs out", "msgs in");
+	printf("%4s %4s %10s %6s %6s %6s %8s %8s %9s\n", "run", "cpu", "busy Mcyc", "busy%",
+	       "ctxsw", "mig-in", "msgs out", "msgs in", "lines in");
 	for (int i = 0; i < nruns; i++) {
 		const struct run *r = &runs[i];
 
 		for (int c = 0; c < n; c++) {
 			const struct core_delta *d = &r->core[c];
-			char label[16] = "";
+			char label[16] = "", b[24];
 
 			if (c == 0)
 				snprintf(label, sizeof(label), "%d", i + 1);
-			printf("%4s %4d %10lu %5lu%% %6lu %6lu %8lu %8lu\n", label, c,
+			printf("%4s %4d %10lu %5lu%% %6lu %6lu %8lu %8lu %9s\n", label, c,
 			       d->busy_cycles / 1000000, hundredths(d->busy_cycles, r->cycles),
-			       d->ctx_switches, d->migrations_in, d->msgs_sent, d->msgs_received);
+			       d->ctx_switches, d->migrations_in, d->msgs_sent, d->msgs_received,
+			       coh_num(r->coh_valid, d->lines_in, b, sizeof(b)));
 		}
 	}
 }

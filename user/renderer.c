@@ -16,8 +16,8 @@
  * It parses the page (a tiny HTML subset, see below), lays it out into
  * the screen, sends a heartbeat every HEARTBEAT_MS, and runs the page's
  * <script> one step at a time between heartbeats.  Script commands can
- * also misbehave on purpose (crash, hang, escape ...) to show that only
- * this process suffers.
+ * also misbehave on purpose (crash, hang, escape, bomb ...) to show that
+ * only this process suffers.
  *
  * Page format:
  *   <title>T</title>   the tab's title
@@ -847,6 +847,101 @@ static void escape(const char *how)
 		 "escape %s: NOT BLOCKED: the call returned %ld", how, r);
 }
 
+/* ---- Resource bombs: each must stop at a limit, not take the machine ---- */
+
+/*
+ * A compromised renderer can use only what it was handed and what its
+ * limits allow (docs/browser-demo.md, "Isolation").  These try to take
+ * more.  The browser spawns renderers with max_procs 1 (no children),
+ * max_pages (its memory) and per-process quotas (16 handles, 1 shm
+ * page); fork and naming are outside the sandbox altogether.  A bomb
+ * that is stopped by an error says so on screen and the page goes on.
+ */
+
+/* Grows the heap 64 KiB at a time until sbrk refuses, then gives it all back. */
+static void bomb_sbrk(void)
+{
+	long kb = 0, err;
+
+	while (!(err = ptr_error(sbrk(64 * 1024))))
+		kb += 64;
+	sbrk(-kb * 1024);
+	snprintf(script_log[script_log_n - 1], SCREEN_COLS + 1,
+		 "bomb sbrk: stopped after %ld KiB: %s; gave it back", kb, errno_name((int)err));
+}
+
+/* Every copy forks again until fork fails (a fork bomb); the copies exit. */
+static void bomb_fork(void)
+{
+	long n = 0, r;
+	bool copy = false;
+
+	while ((r = sys_fork()) >= 0) {
+		if (r > 0) {
+			n++;
+			continue;
+		}
+		copy = true;
+		n = 0;
+	}
+	if (copy)
+		exit(0);
+	snprintf(script_log[script_log_n - 1], SCREEN_COLS + 1,
+		 "bomb fork: NOT BLOCKED: %ld copies, then %s", n, errno_name((int)r));
+}
+
+/* Registers names until mbox_create refuses (none without SB_NAMES). */
+static void bomb_names(void)
+{
+	char name[IPC_NAME_MAX];
+	long n = 0, h;
+
+	for (;; n++) {
+		snprintf(name, sizeof(name), "bomb-%d-%ld", getpid(), n);
+		if ((h = sys_mbox_create(1, name)) < 0)
+			break;
+	}
+	snprintf(script_log[script_log_n - 1], SCREEN_COLS + 1,
+		 "bomb names: NOT BLOCKED: %ld names, then %s", n, errno_name((int)h));
+}
+
+/* Creates unnamed mailboxes, then one-page shared objects, until each
+ * call refuses (its handle and shm quotas); then closes them all. */
+static void bomb_objects(void)
+{
+	int hs[64], n = 0, nmbox, err;
+
+	while (n < 64 && (err = mbox_create(4, NULL)) >= 0)
+		hs[n++] = err;
+	nmbox = n;
+	for (int i = 0; i < nmbox / 2; i++)
+		close(hs[--n]);		/* room in the handle table for shm objects */
+	int mbox_err = err, shm0 = n;
+	while (n < 64 && (err = shm_create(4096, NULL)) >= 0)
+		hs[n++] = err;
+	snprintf(script_log[script_log_n - 1], SCREEN_COLS + 1,
+		 "bomb objects: %d mailboxes, then %s; %d shared objects, then %s", nmbox,
+		 errno_name(mbox_err), n - shm0, errno_name(err));
+	while (n > 0)
+		close(hs[--n]);
+}
+
+/* Runs bomb `what`; false if there is no such bomb. */
+static bool bomb(const char *what)
+{
+	if (strcmp(what, "sbrk") == 0)
+		bomb_sbrk();
+	else if (strcmp(what, "fork") == 0)
+		bomb_fork();
+	else if (strcmp(what, "names") == 0)
+		bomb_names();
+	else if (strcmp(what, "objects") == 0)
+		bomb_objects();
+	else
+		return false;
+	return true;
+}
+
 /* ---- The script ---- */
 
 static int script_pc;			/* next command */
@@ -935,6 +1030,11 @@ static bool script_start(char *cmd)
 		say("escape %s: trying ...", arg);
 		publish();
 		escape(arg);
+	} else if (strcmp(cmd, "bomb") == 0) {
+		say("bomb %s: trying ...", arg);
+		publish();
+		if (!bomb(arg))
+			say("bomb %s: unknown (sbrk fork names objects)", arg);
 	} else {
 		say("unknown script command: %s %s", cmd, arg);
 	}

@@ -9,6 +9,8 @@
  *
  * Each refresh takes a counters() snapshot, waits, takes another and
  * prints rates from the difference: nothing is accumulated in between.
+ * The PMU columns need KVM; the lines-in and m-hitm columns need the
+ * coherence model (COHERENCE=1); each is "n/a" without it.
  *
  * Waiting for a key.  read() blocks and there is no non-blocking read,
  * so a child (this program with the hidden argument --key) does the
@@ -67,6 +69,15 @@ static void print_json(int refresh)
 			out_u("pmu_hitm_per_s", per_s(c->pmu_hitm));
 		else
 			out_null("pmu_hitm_per_s");
+		if (c->coh_valid) {
+			out_u("coh_lines_in_per_s", per_s(coh_lines_in(c)));
+			out_u("coh_hitm_per_s", per_s(coh_hitm(c)));
+			out_u("coh_stall_ns_per_s", per_s(c->coh.stall_ns));
+		} else {
+			out_null("coh_lines_in_per_s");
+			out_null("coh_hitm_per_s");
+			out_null("coh_stall_ns_per_s");
+		}
 		out_end();
 	}
 }
@@ -81,7 +92,7 @@ static const char *ipc(const struct cpu_counters *c, char *buf, size_t cap)
 
 static void print_table(int refresh)
 {
-	char busy[16], b1[24], b2[24], b3[24];
+	char busy[16], b1[24], b2[24], b3[24], b4[24], b5[24];
 	struct memstat ms;
 
 	if (!batch)
@@ -91,23 +102,31 @@ static void print_table(int refresh)
 	       delta.ncpu, after.ns / 1000000000, ms.nprocs, ms.free_frames / 256, refresh,
 	       delta.ns / 1000000, batch ? "" : "; any key quits");
 	report("cpu  busy%%  sysc/s  ctxsw/s  irq/s  ipi-out/s  ipi-in/s  msg-out/s  msg-in/s"
-	       "  mig-in/s  mig-out/s    IPC  llc-miss/s  hitm/s\n");
+	       "  mig-in/s  mig-out/s    IPC  llc-miss/s  hitm/s  lines-in/s  m-hitm/s\n");
 	for (int i = 0; i < delta.ncpu; i++) {
 		const struct cpu_counters *c = &delta.cpu[i];
 		unsigned pm = counters_busy_permille(c, delta.tsc);
 
 		snprintf(busy, sizeof(busy), "%u.%u", pm / 10, pm % 10);
-		report("%3d  %5s %7lu %8lu %6lu %10lu %9lu %10lu %9lu %9lu %10lu %6s %11s %7s\n", i,
+		report("%3d  %5s %7lu %8lu %6lu %10lu %9lu %10lu %9lu %9lu %10lu %6s %11s %7s %11s"
+		       " %9s\n", i,
 		       busy, per_s(c->syscalls), per_s(c->ctx_switches),
 		       per_s(c->timer_irqs + c->device_irqs), per_s(c->ipis_sent),
 		       per_s(c->ipis_received), per_s(c->msgs_sent), per_s(c->msgs_received),
 		       per_s(c->migrations_in), per_s(counters_migrations_out(&delta, i)),
 		       ipc(c, b1, sizeof(b1)),
 		       pmu_field(c, PMU_BASIC, per_s(c->pmu_llc_misses), b2, sizeof(b2)),
-		       pmu_field(c, PMU_HITM, per_s(c->pmu_hitm), b3, sizeof(b3)));
+		       pmu_field(c, PMU_HITM, per_s(c->pmu_hitm), b3, sizeof(b3)),
+		       coh_field(c, per_s(coh_lines_in(c)), b4, sizeof(b4)),
+		       coh_field(c, per_s(coh_hitm(c)), b5, sizeof(b5)));
 	}
 	if (delta.ncpu && !(delta.cpu[0].pmu_valid & PMU_BASIC))
 		report("PMU columns n/a: no architectural PMU here (QEMU TCG); try KVM=1\n");
+	if (delta.ncpu && !delta.cpu[0].coh_valid)
+		report("lines-in/s, m-hitm/s n/a: no coherence model (make run COHERENCE=1)\n");
+	else if (delta.ncpu)
+		report("lines-in/s: cache lines taken from another core, m-hitm/s: of them from a "
+		       "modified copy (the coherence model)\n");
 }
 
 /* The key reader: exits when a byte arrives (or when killed). */

@@ -5,6 +5,7 @@
  *   utest              run every test
  *   utest NAME...      run only these
  *   utest -l           list the tests
+ *   utest -c MODE ...  (internal) a helper that needs to be utest itself
  *
  * Output is TAP: "1..N", then "ok K - name" or "not ok K - name" per test,
  * with "# ..." lines saying which check failed and why.  The exit status
@@ -15,6 +16,7 @@
  * children that behave in known ways.  A test must leave no children
  * behind; the runner kills and reaps any it finds and fails the test.
  */
+#include "ipc.h"
 #include "tap.h"
 
 #define MAXPROCS	128
@@ -148,6 +150,58 @@ static void test_exec(void)
 	CHECK_EQ(exec("no-such-program", argv), -ENOENT);
 	CHECK_EQ(getpid(), me);
 	CHECK_EQ(marker, 1234);
+}
+
+/* After exec (utest -c after-exec NOBJECTS): the old image's shared
+ * mappings are gone -- their objects died (memstat) and all 16 mapping
+ * slots are free.  Returns 0, or the number of the check that failed. */
+static int after_exec(long nobjects)
+{
+	struct memstat st;
+
+	if (memstat(&st) < 0 || st.nobjects != (uint64_t)nobjects)
+		return 1;
+	for (int i = 0; i < 16; i++) {
+		int h = shm_create(4096, NULL);
+
+		if (h < 0 || ptr_error(shm_map(h, PROT_READ | PROT_WRITE)))
+			return 2;
+		close(h);	/* the mapping keeps the object */
+	}
+	return 0;
+}
+
+/* A process maps two shared objects (closing their handles, so only the
+ * mappings hold them) and execs: the new program starts without them. */
+static void test_exec_drops_shm(void)
+{
+	struct wait_info wi = { 0 };
+	struct memstat st;
+	int pid;
+
+	pid = fork();
+	if (pid == 0) {
+		char arg[24];
+		char *argv[] = { "utest", "-c", "after-exec", arg, NULL };
+
+		if (memstat(&st) < 0)
+			exit(10);
+		snprintf(arg, sizeof(arg), "%lu", st.nobjects);
+		for (int i = 0; i < 2; i++) {
+			int h = shm_create(8192, NULL);
+
+			if (h < 0 || ptr_error(shm_map(h, PROT_READ | PROT_WRITE)))
+				exit(11);
+			close(h);
+		}
+		exec("utest", argv);
+		exit(12);
+	}
+	if (!CHECK(pid > 0))
+		return;
+	CHECK_EQ(wait(pid, &wi), pid);
+	CHECK_EQ(wi.how, EXIT_NORMAL);
+	CHECK_EQ(wi.status, 0);
 }
 
 static void test_spawn_args(void)
@@ -442,6 +496,7 @@ static void test_getpid_getppid(void)
 static const struct tap_test tests[] = {
 	{ "fork_exit_wait", test_fork_exit_wait },
 	{ "exec", test_exec },
+	{ "exec_drops_shm", test_exec_drops_shm },
 	{ "spawn_args", test_spawn_args },
 	{ "many_procs", test_many_procs },
 	{ "bad_pointers", test_bad_pointers },
@@ -458,5 +513,10 @@ static const struct tap_test tests[] = {
 
 int main(int argc, char **argv)
 {
+	long x;
+
+	if (argc == 4 && strcmp(argv[1], "-c") == 0 && strcmp(argv[2], "after-exec") == 0 &&
+	    parse_long(argv[3], &x))
+		return after_exec(x);
 	return tap_main(argc, argv, tests, sizeof(tests) / sizeof(tests[0]), NULL);
 }

@@ -2,10 +2,12 @@
  * The x86 side of processes: laying out a new kernel stack so the first
  * swtch() into it lands in the right place, filling a trapframe for user
  * mode, reading system-call arguments, switching address spaces and the
- * per-CPU kernel stack, and the syscall MSRs.
+ * per-CPU kernel stack, and the syscall MSRs.  The FPU/SSE registers a
+ * process also owns are in fpu.c.
  */
 #include <stdint.h>
 
+#include "arch/x86_64/fpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/x86.h"
@@ -15,8 +17,6 @@
 #include "kernel/vm.h"
 #include "lib/string.h"
 
-#define RFLAGS_RESERVED	(1u << 1)
-#define FMASK_BITS	(RFLAGS_IF | (1u << 8) /* TF */ | (1u << 10) /* DF */ | (1u << 18) /* AC */)
 #define CR4_SMEP	(1ull << 20)
 #define CR4_SMAP	(1ull << 21)
 
@@ -31,8 +31,8 @@ static struct trapframe *tf_of(struct proc *p)
 	return (struct trapframe *)(p->kstack + PROC_KSTACK_PAGES * PAGE_SIZE) - 1;
 }
 
-/* Saved registers for swtch() just below the trapframe: r15 r14 r13 r12
- * rbx rbp, then the address the first swtch() returns to. */
+/* Saved registers for swtch() just below the trapframe: rflags, r15 r14
+ * r13 r12 rbx rbp, then the address the first swtch() returns to. */
 static void push_first_context(struct proc *p, void *ret, uint64_t r12, uint64_t r13)
 {
 	uint64_t *sp = (uint64_t *)p->tf;
@@ -44,6 +44,7 @@ static void push_first_context(struct proc *p, void *ret, uint64_t r12, uint64_t
 	*--sp = r13;
 	*--sp = 0;		/* r14 */
 	*--sp = 0;		/* r15 */
+	*--sp = RFLAGS_RESERVED;	/* interrupts off, as in every swtch() */
 	p->context = (uint64_t)sp;
 }
 
@@ -51,6 +52,7 @@ void arch_proc_init_user(struct proc *p)
 {
 	p->tf = tf_of(p);
 	push_first_context(p, user_first_run, 0, 0);
+	fpu_init_proc(p);
 }
 
 void arch_proc_init_kthread(struct proc *p, void (*fn)(void *), void *arg)
@@ -58,6 +60,7 @@ void arch_proc_init_kthread(struct proc *p, void (*fn)(void *), void *arg)
 	p->tf = tf_of(p);
 	memset(p->tf, 0, sizeof(*p->tf));
 	push_first_context(p, kthread_first_run, (uint64_t)arg, (uint64_t)fn);
+	fpu_init_proc(p);
 }
 
 /* User mode at entry with the stack at sp and two arguments. */
@@ -104,6 +107,7 @@ void arch_switch_to(struct proc *p)
 	c->kstack_top = top;
 	gdt_set_kernel_stack(c->id, top);
 	vm_activate(p->pagetable ? p->pagetable : kernel_pagetable);
+	fpu_switch_to(p);
 }
 
 /* SMAP makes any kernel access to user pages fault unless bracketed by
@@ -130,7 +134,7 @@ void arch_syscall_init(void)
 	 * is why user data comes before user code in the GDT. */
 	wrmsr(MSR_STAR, ((uint64_t)SEG_KDATA << 48) | ((uint64_t)SEG_KCODE << 32));
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
-	wrmsr(MSR_FMASK, FMASK_BITS);
+	wrmsr(MSR_FMASK, RFLAGS_ENTRY_MASK);	/* rflags.h */
 
 	cpuid(0, 0, &a, &b, &c, &d);
 	if (a < 7)

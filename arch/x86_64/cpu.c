@@ -5,11 +5,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86_64/fpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/irq.h"
 #include "arch/x86_64/x86.h"
 #include "kernel/arch.h"
 #include "kernel/cpu.h"
+#include "lib/string.h"
 
 void intr_enable(void)
 {
@@ -93,6 +95,7 @@ void arch_cpu_init(int id)
 		idt_init();
 	idt_load();
 	arch_syscall_init();
+	fpu_init_cpu();
 	arch_pmu_init();
 }
 
@@ -105,4 +108,28 @@ void arch_tlb_flush_local(void)
 	write_cr4(cr4 & ~(1ull << 7));
 	write_cr4(cr4);
 	write_cr3(read_cr3());
+}
+
+/* CPUID leaf 1 ECX bit 31 says a hypervisor runs us, and leaf 0x40000000
+ * names it: QEMU's software emulation says "TCGTCGTCGTCG", KVM
+ * "KVMKVMKVM".  Under TCG timings move with the host's load
+ * (docs/toolchain.md); the boot line says so. */
+const char *arch_machine_name(void)
+{
+	uint32_t a, b, c, d;
+	char sig[13];
+
+	cpuid(1, 0, &a, &b, &c, &d);
+	if (!(c & (1u << 31)))
+		return "hardware";
+	cpuid(0x40000000, 0, &a, &b, &c, &d);
+	memcpy(sig, &b, 4);
+	memcpy(sig + 4, &c, 4);
+	memcpy(sig + 8, &d, 4);
+	sig[12] = 0;
+	if (sig[0] == 'T' && sig[1] == 'C' && sig[2] == 'G')
+		return "QEMU TCG, software emulation";
+	if (sig[0] == 'K' && sig[1] == 'V' && sig[2] == 'M')
+		return "KVM";
+	return "a hypervisor";
 }

@@ -25,6 +25,8 @@
 #include "kernel/vm.h"
 #include "kernel/smp.h"
 #include "kernel/symbols.h"
+#include "lib/fmt.h"
+#include "lib/uapi.h"
 
 struct idt_gate {
 	uint16_t offset_lo;
@@ -137,21 +139,63 @@ static int fault_kind(uint64_t vector)
 	case T_GP: return FAULT_GP;
 	case T_INVALID_OP: return FAULT_UD;
 	case T_DIVIDE: return FAULT_DIV;
+	case T_DEBUG: return FAULT_DEBUG;	/* TF set: nobody is debugging it */
+	case T_X87_FP: return FAULT_FP;
+	case T_SIMD_FP: return FAULT_FP;
 	default: return FAULT_OTHER;
 	}
+}
+
+/* Page-fault error code bits (Intel SDM vol. 3, 4.7). */
+#define PF_PRESENT	0x01	/* 0: the page is not mapped; 1: a protection check failed */
+#define PF_WRITE	0x02
+#define PF_FETCH	0x10
+
+#define STACK_BOTTOM	(USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE)
+
+/* A page fault in words a student can act on: what the access was, what
+ * was there, and "stack overflow" when the stack pointer has left the
+ * stack (a runaway recursion hits the guard page below it). */
+static void page_fault_words(const struct trapframe *tf, uint64_t addr, char *buf, size_t cap)
+{
+	const char *access = tf->error & PF_FETCH ? "instruction fetch from" :
+			     tf->error & PF_WRITE ? "write to" : "read of";
+	const char *page = addr >= USER_END ? "a kernel address" :
+			   !(tf->error & PF_PRESENT) ? "an unmapped page" :
+			   tf->error & PF_FETCH ? "a no-execute page" :
+			   tf->error & PF_WRITE ? "a read-only page" : "a protected page";
+
+	if (tf->rsp < STACK_BOTTOM && addr < STACK_BOTTOM && addr + 2 * PAGE_SIZE >= tf->rsp)
+		fmt_snprintf(buf, cap, "stack overflow (page fault: %s the guard page below the "
+			 "%d KiB stack)", access, USER_STACK_PAGES * (int)PAGE_SIZE / 1024);
+	else
+		fmt_snprintf(buf, cap, "page fault: %s %s", access, page);
 }
 
 /* An exception in user mode ends that process only. */
 static void user_exception(struct trapframe *tf)
 {
 	uint64_t addr = tf->vector == T_PAGE_FAULT ? read_cr2() : 0;
+	char what[96];
 	int flags;
 
 	if (tf->vector == T_PAGE_FAULT && vm_walk(myproc()->pagetable, addr, 0, &flags) == 0 &&
 	    (flags & VM_SHARED))
 		COUNT(shm_faults, 1);
 	intr_enable();
-	proc_fault(fault_kind(tf->vector), tf->rip, addr, trap_name(tf->vector));
+	if (tf->vector == T_PAGE_FAULT)
+		page_fault_words(tf, addr, what, sizeof(what));
+	else
+		fmt_snprintf(what, sizeof(what), "%s", trap_name(tf->vector));
+	proc_fault(fault_kind(tf->vector), tf->rip, addr, what);
+}
+
+/* syscall_entry found a non-canonical rip to return to: returning would
+ * fault in ring 0, so the process ends as if it had faulted itself. */
+void user_bad_return(struct trapframe *tf)
+{
+	intr_enable();
+	proc_fault(FAULT_GP, tf->rip, 0, "return to a non-canonical address");
 }
 
 static void dispatch(struct trapframe *tf);

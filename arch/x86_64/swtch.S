@@ -2,10 +2,16 @@
  * Kernel context switch and the first return of a new process.
  *
  * void swtch(uint64_t *old, uint64_t new)
- *   Saves the callee-saved registers on the current kernel stack, stores
- *   the stack pointer in *old, loads `new` as the stack pointer, and pops
- *   the registers saved there.  The `ret` then resumes whoever saved
- *   `new`.  Everything else a C caller keeps is already on its stack.
+ *   Saves the callee-saved registers and rflags on the current kernel
+ *   stack, stores the stack pointer in *old, loads `new` as the stack
+ *   pointer, and pops the registers saved there.  The `ret` then resumes
+ *   whoever saved `new`.  Everything else a C caller keeps is already on
+ *   its stack.
+ *
+ *   rflags goes with the stack it was saved on: whatever flags one
+ *   process's kernel code ran with never reach another's (a stray NT
+ *   would make the other's iretq fault).  Callers hold a spinlock, so
+ *   IF is clear in both.
  */
 	.cfi_sections .debug_frame
 	.text
@@ -17,8 +23,10 @@ swtch:
 	pushq	%r13
 	pushq	%r14
 	pushq	%r15
+	pushfq
 	mov	%rsp, (%rdi)
 	mov	%rsi, %rsp
+	popfq
 	popq	%r15
 	popq	%r14
 	popq	%r13

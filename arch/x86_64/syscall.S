@@ -1,6 +1,7 @@
 /*
  * The `syscall` entry.  The CPU arrives here in ring 0 with the user's
- * rip in rcx and rflags in r11, interrupts masked (MSR_FMASK), and still
+ * rip in rcx and rflags in r11, every flag clear but the reserved bit
+ * (MSR_FMASK: interrupts off, DF AC NT TF clear; rflags.h), and still
  * on the user stack.  We switch GS to the per-CPU block, move to the
  * process's kernel stack (cpu->kstack_top), and build the same struct
  * trapframe an interrupt from user mode builds, at the same place, so the
@@ -15,6 +16,7 @@
 #define CPU_USER_RSP	16	/* offsetof(struct cpu, user_rsp) */
 
 #include "arch/x86_64/asm-frame.h"
+#include "arch/x86_64/rflags.h"
 
 	.cfi_sections .debug_frame
 	.text
@@ -80,8 +82,16 @@ syscall_entry:
 	sti
 	call	syscall_dispatch
 	cli
+	/* A return to a non-canonical rip faults in ring 0: sysretq on
+	 * Intel CPUs, on the user's stack; iretq on any.  No user page lies
+	 * at the top of user space, so only a broken trapframe could ask for
+	 * one; end the process rather than the kernel. */
+	mov	17 * 8(%rsp), %rdx	/* trapframe.rip; pop_gprs restores rdx */
+	sar	$47, %rdx
+	jnz	1f
 	test	%eax, %eax
 	jnz	trap_return		/* the full interrupt-return path */
+	.cfi_remember_state
 	pop_gprs
 	add	$16, %rsp		/* vector, error */
 	.cfi_adjust_cfa_offset -16
@@ -92,9 +102,15 @@ syscall_entry:
 	.cfi_adjust_cfa_offset -8
 	popq	%r11			/* rflags for sysret */
 	.cfi_adjust_cfa_offset -8
+	and	$RFLAGS_USER, %r11	/* as trap_return does (rflags.h) */
+	or	$(RFLAGS_IF | RFLAGS_RESERVED), %r11
 	mov	(%rsp), %rsp		/* user stack */
 	.cfi_def_cfa %rsp, 0		/* rsp and rcx are the user's now */
 	.cfi_same_value rsp
 	swapgs
 	sysretq
+1:	.cfi_restore_state		/* the trapframe is still whole here */
+	mov	%rsp, %rdi
+	call	user_bad_return		/* does not return */
+	ud2
 	.cfi_endproc

@@ -17,9 +17,11 @@ struct trapframe {
 	uint64_t rip, cs, rflags, rsp, ss;	/* pushed by the CPU */
 };
 
-/* trapentry.S hard-codes these offsets. */
+/* trapentry.S and syscall.S hard-code these offsets. */
 _Static_assert(offsetof(struct trapframe, vector) == 15 * 8, "trapframe.vector");
+_Static_assert(offsetof(struct trapframe, rip) == 17 * 8, "trapframe.rip");
 _Static_assert(offsetof(struct trapframe, cs) == 18 * 8, "trapframe.cs");
+_Static_assert(offsetof(struct trapframe, rflags) == 19 * 8, "trapframe.rflags");
 _Static_assert(sizeof(struct trapframe) == 22 * 8, "trapframe size");
 
 #define T_DIVIDE	0
@@ -30,6 +32,8 @@ _Static_assert(sizeof(struct trapframe) == 22 * 8, "trapframe size");
 #define T_DOUBLE_FAULT	8
 #define T_GP		13
 #define T_PAGE_FAULT	14
+#define T_X87_FP	16	/* #MF: unmasked x87 error (CR0.NE set) */
+#define T_SIMD_FP	19	/* #XM: unmasked SSE error (CR4.OSXMMEXCPT set) */
 #define T_IRQ0		32	/* legacy IRQs are remapped here */
 #define T_LAPIC_ERROR	254
 #define T_SPURIOUS	255
@@ -39,6 +43,7 @@ _Static_assert(sizeof(struct trapframe) == 22 * 8, "trapframe size");
 extern uint64_t trap_vectors[NIDT];	/* stub addresses, from trapentry.S */
 
 void trap(struct trapframe *tf);
+void user_bad_return(struct trapframe *tf) __attribute__((noreturn));
 const char *trap_name(uint64_t vector);
 void trap_dump(const struct trapframe *tf);
 

@@ -5,6 +5,7 @@
  * general-purpose register (struct trapframe in trap.h) and calls trap().
  */
 #include "arch/x86_64/asm-frame.h"
+#include "arch/x86_64/rflags.h"
 
 	.cfi_sections .debug_frame
 
@@ -76,13 +77,22 @@ trap_common:
 	pushq_cfi r15
 	mov	%rsp, %rdi
 	xor	%ebp, %ebp		/* ends panic_backtrace()'s frame-pointer walk */
-	cld
+	/* The CPU cleared TF, NT, RF and IF; DF and AC are still the
+	 * interrupted code's.  The kernel runs with all of them clear. */
+	pushq	$RFLAGS_RESERVED
+	.cfi_adjust_cfa_offset 8
+	popfq
+	.cfi_adjust_cfa_offset -8
 	call	trap
 	.globl trap_return
 trap_return:
 	pop_gprs
 	testb	$3, 24(%rsp)
 	jz	2f
+	/* To user mode: only the flags a program may own, and IF on (IOPL
+	 * 0, no VM or RF), whatever the trapframe says (rflags.h). */
+	andq	$RFLAGS_USER, 32(%rsp)
+	orq	$(RFLAGS_IF | RFLAGS_RESERVED), 32(%rsp)
 	swapgs
 2:	add	$16, %rsp		/* vector and error code */
 	.cfi_adjust_cfa_offset -16

@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "arch/x86_64/rflags.h"
+
 static inline void outb(uint16_t port, uint8_t v)
 {
 	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
@@ -42,6 +44,18 @@ static inline uint64_t read_cr3(void)
 static inline void write_cr3(uint64_t v)
 {
 	__asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+
+static inline uint64_t read_cr0(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_cr0(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
 }
 
 static inline uint64_t read_cr4(void)
@@ -91,8 +105,6 @@ static inline uint64_t rdtsc(void)
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return ((uint64_t)hi << 32) | lo;
 }
-
-#define RFLAGS_IF	(1u << 9)
 
 #define MSR_EFER		0xC0000080
 #define MSR_STAR		0xC0000081

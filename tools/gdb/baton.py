@@ -797,7 +797,7 @@ rendezvous or carries a handle."""
         for n, g in enumerate(queue_items(q, gtype, limit=self.MAX_MSGS)):
             length = getpath(g, "len")
             notes = []
-            if getpath(g, "rendezvous") is not None and bool(g["rendezvous"]):
+            if getpath(g, "waiting") is not None and u64(g["waiting"]):
                 notes.append("rendezvous")
             if getpath(g, "xobj") is not None and u64(g["xobj"]):
                 notes.append("carries a handle")

@@ -59,6 +59,7 @@ long sys_ncpu(void);
 long sys_memstat(struct memstat *st);
 long sys_sandbox(unsigned long allow);
 long sys_kcheck(void);
+long sys_failinject(const struct failinject_set *fs);
 
 /* Any call number with six arguments (user/ulib/syscall6.S), for tests. */
 long syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
@@ -129,6 +130,10 @@ int setfg(int pid);
 int ps(struct proc_info *buf, int max);
 /* Physical memory and kernel heap counters. */
 int memstat(struct memstat *st);
+/* Tests only: makes chosen kernel allocations fail (FI_* and struct
+ * failinject_set in lib/uapi.h; docs/reliability.md).  Returns how many
+ * failures the setting it replaces injected, or -EINVAL. */
+int64_t failinject(const struct failinject_set *fs);
 /* Turns the machine off; QEMU exits with status.  Returns only on failure. */
 int poweroff(int status);
 /* Tests: runs the kernel's invariant check (kernel/invariant.c), which
@@ -159,7 +164,8 @@ void free(void *p);
 void *calloc(size_t count, size_t size);
 void *realloc(void *p, size_t size);
 
-/* ---- Formatted output (user/ulib/printf.c; formats: lib/fmt.h) ---- */
+/* ---- Formatted output (user/ulib/printf.c; formats: lib/fmt.h, and
+ * %f %F %e %E %g %G from user/ulib/fmtfloat.h) ---- */
 
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vprintf(const char *fmt, va_list ap);

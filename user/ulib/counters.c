@@ -32,8 +32,8 @@ int counters_take(struct counters_snap *s)
 	return n;
 }
 
-/* The blocks are arrays of u64 to a subtraction; pmu_valid is the one
- * field that is a set of flags, not a count. */
+/* The blocks are arrays of u64 to a subtraction; pmu_valid and
+ * coh_valid are flags, not counts. */
 void cpu_counters_delta(const struct cpu_counters *before, const struct cpu_counters *after,
 			struct cpu_counters *d)
 {
@@ -41,9 +41,12 @@ void cpu_counters_delta(const struct cpu_counters *before, const struct cpu_coun
 	uint64_t *out = (uint64_t *)d;
 	uint64_t valid = before->pmu_valid & after->pmu_valid;
 
+	uint64_t coh = before->coh_valid & after->coh_valid;
+
 	for (size_t i = 0; i < NFIELDS; i++)
 		out[i] = a[i] - b[i];
 	d->pmu_valid = valid;
+	d->coh_valid = coh;
 }
 
 void counters_delta(const struct counters_snap *before, const struct counters_snap *after,
@@ -61,7 +64,7 @@ void counters_delta(const struct counters_snap *before, const struct counters_sn
 void counters_total(const struct counters_snap *s, uint64_t mask, struct cpu_counters *sum)
 {
 	uint64_t *out = (uint64_t *)sum;
-	uint64_t valid = PMU_BASIC | PMU_HITM;
+	uint64_t valid = PMU_BASIC | PMU_HITM, coh = 1;
 
 	memset(sum, 0, sizeof(*sum));
 	for (int c = 0; c < s->ncpu; c++) {
@@ -72,8 +75,10 @@ void counters_total(const struct counters_snap *s, uint64_t mask, struct cpu_cou
 		for (size_t i = 0; i < NFIELDS; i++)
 			out[i] += in[i];
 		valid &= s->cpu[c].pmu_valid;
+		coh &= s->cpu[c].coh_valid;
 	}
 	sum->pmu_valid = valid;
+	sum->coh_valid = coh;
 }
 
 uint64_t counters_migrations_out(const struct counters_snap *s, int cpu)
@@ -149,6 +154,104 @@ void counters_print(const struct counters_snap *d)
 	if (d->ncpu > 0 && !(d->cpu[0].pmu_valid & PMU_BASIC))
 		report("(pmu: n/a -- this CPU has no architectural PMU, e.g. QEMU TCG; "
 		       "see docs/cache-lab.md)\n");
+	coh_print(d);
+}
+
+/* ---- The coherence model ---- */
+
+uint64_t coh_lines_in(const struct cpu_counters *c)
+{
+	return c->coh.rd_miss_clean + c->coh.rd_hitm + c->coh.wr_miss_clean + c->coh.wr_hitm;
+}
+
+uint64_t coh_hitm(const struct cpu_counters *c)
+{
+	return c->coh.rd_hitm + c->coh.wr_hitm;
+}
+
+uint64_t coh_pair_lines(const struct counters_snap *d, int a, int b)
+{
+	if (a == b || a >= d->ncpu || b >= d->ncpu)
+		return 0;
+	return d->cpu[a].coh.lines_from[b] + d->cpu[b].coh.lines_from[a];
+}
+
+uint64_t coh_pair_hitm(const struct counters_snap *d, int a, int b)
+{
+	if (a == b || a >= d->ncpu || b >= d->ncpu)
+		return 0;
+	return d->cpu[a].coh.modified_from[b] + d->cpu[b].coh.modified_from[a];
+}
+
+uint64_t coh_lines_among(const struct counters_snap *d, uint64_t mask)
+{
+	uint64_t n = 0;
+
+	for (int a = 0; a < d->ncpu; a++)
+		for (int b = 0; b < d->ncpu; b++)
+			if (a != b && (mask >> a & 1) && (mask >> b & 1))
+				n += d->cpu[a].coh.lines_from[b];
+	return n;
+}
+
+bool coh_moved(const struct counters_snap *before, const struct counters_snap *after,
+	       uint64_t *lines, uint64_t *hitm)
+{
+	int n = before->ncpu < after->ncpu ? before->ncpu : after->ncpu;
+
+	*lines = *hitm = 0;
+	if (n <= 0 || !before->cpu[0].coh_valid || !after->cpu[0].coh_valid)
+		return false;
+	for (int a = 0; a < n; a++)
+		for (int b = 0; b < n; b++) {
+			if (a == b)
+				continue;
+			*lines += after->cpu[a].coh.lines_from[b] - before->cpu[a].coh.lines_from[b];
+			*hitm += after->cpu[a].coh.modified_from[b] -
+				 before->cpu[a].coh.modified_from[b];
+		}
+	return true;
+}
+
+const char *coh_field(const struct cpu_counters *c, uint64_t value, char *buf, size_t cap)
+{
+	if (c->coh_valid)
+		snprintf(buf, cap, "%lu", value);
+	else
+		snprintf(buf, cap, "n/a");
+	return buf;
+}
+
+void coh_print(const struct counters_snap *d)
+{
+	if (d->ncpu == 0 || !d->cpu[0].coh_valid) {
+		report("(coherence: n/a -- QEMU runs without the coherence model; "
+		       "make run COHERENCE=1, docs/cache-lab.md)\n");
+		return;
+	}
+	report("coherence model   loads       stores    from-mem  from-peer  of-them-hitm"
+	       "  upgrades  stall-us\n");
+	for (int i = 0; i < d->ncpu; i++) {
+		const struct cpu_counters *c = &d->cpu[i];
+
+		report("  cpu %2d  %12lu %12lu %11lu %10lu %13lu %9lu %9lu\n", i, c->coh.loads,
+		       c->coh.stores, c->coh.rd_miss_memory + c->coh.wr_miss_memory,
+		       coh_lines_in(c), coh_hitm(c), c->coh.upgrades, c->coh.stall_ns / 1000);
+	}
+	report("lines moved (row: the CPU that received them, column: the one it took "
+	       "them from)\n      ");
+	for (int j = 0; j < d->ncpu; j++)
+		report(" %9d", j);
+	report("\n");
+	for (int i = 0; i < d->ncpu; i++) {
+		report("  %3d ", i);
+		for (int j = 0; j < d->ncpu; j++)
+			if (i == j)
+				report(" %9s", "-");
+			else
+				report(" %9lu", d->cpu[i].coh.lines_from[j]);
+		report("\n");
+	}
 }
 
 void proc_counters_print(const char *label, const struct proc_counters *pc, int ncpu)

@@ -7,7 +7,8 @@
  * the two calls, a snapshot type that also records when it was taken,
  * deltas between two snapshots, and printers that say "n/a" for PMU
  * figures the CPU cannot count (TCG has no PMU: those fields are
- * unavailable, never zero).
+ * unavailable, never zero) and for the coherence model's counts when
+ * QEMU runs without it.
  *
  * It also holds the small output layer the lab programs share for their
  * machine-readable lines (report(), report_capture()): every line goes
@@ -59,14 +60,15 @@ struct counters_snap {
 /* Fills *s; returns ncpu or a negative error. */
 int counters_take(struct counters_snap *s);
 /* d = after - before, field by field; d's pmu_valid is the PMU bits
- * valid in both.  d may be either argument. */
+ * valid in both, its coh_valid whether both had the model.  d may be
+ * either argument. */
 void counters_delta(const struct counters_snap *before, const struct counters_snap *after,
 		    struct counters_snap *d);
 /* One CPU's block minus another's (the same CPU at two times). */
 void cpu_counters_delta(const struct cpu_counters *before, const struct cpu_counters *after,
 			struct cpu_counters *d);
-/* Sum over the CPUs in mask (bit i: CPU i; ~0: all); PMU bits valid in
- * all of them. */
+/* Sum over the CPUs in mask (bit i: CPU i; ~0: all); PMU bits (and
+ * coh_valid) valid in all of them. */
 void counters_total(const struct counters_snap *s, uint64_t mask, struct cpu_counters *sum);
 /* Processes that left cpu for another CPU: the sum, over the other
  * blocks, of their migrations_from[cpu] (each CPU counts arrivals only). */
@@ -81,7 +83,7 @@ void proc_counters_delta(const struct proc_counters *before, const struct proc_c
 
 /* A per-CPU table of a delta (or of totals since boot): syscalls,
  * context switches, interrupts, IPIs, messages, migrations, busy share,
- * and the PMU columns, "n/a" where pmu_valid says so. */
+ * and the PMU columns, "n/a" where pmu_valid says so; then coh_print(). */
 void counters_print(const struct counters_snap *d);
 /* One process's totals, one line (cycles only for CPUs it ran on). */
 void proc_counters_print(const char *label, const struct proc_counters *pc, int ncpu);
@@ -89,6 +91,31 @@ void proc_counters_print(const char *label, const struct proc_counters *pc, int 
  * (PMU_BASIC or PMU_HITM) is not set in c->pmu_valid. */
 const char *pmu_field(const struct cpu_counters *c, uint64_t bit, uint64_t value, char *buf,
 		      size_t cap);
+
+/* ---- The coherence model (COHERENCE=1, lib/coherence.h) ---- */
+
+/* Lines this CPU received from another core's cache: clean or modified,
+ * read or write misses (the sum of coh.lines_from[]). */
+uint64_t coh_lines_in(const struct cpu_counters *c);
+/* Of those, the ones taken from a modified copy (HITM). */
+uint64_t coh_hitm(const struct cpu_counters *c);
+/* Lines moved between CPUs a and b, both ways, over a delta: from the
+ * lines_from matrices, so other CPUs' traffic is not included. */
+uint64_t coh_pair_lines(const struct counters_snap *d, int a, int b);
+/* Of those, the ones taken from a modified copy (modified_from). */
+uint64_t coh_pair_hitm(const struct counters_snap *d, int a, int b);
+/* Lines moved between any two of the CPUs in mask, over a delta. */
+uint64_t coh_lines_among(const struct counters_snap *d, uint64_t mask);
+/* Lines moved between any two CPUs from before to after (*lines), and
+ * of them from a modified copy (*hitm); false (and zeros) when either
+ * snapshot has no model.  For the demos: one line of counts per run. */
+bool coh_moved(const struct counters_snap *before, const struct counters_snap *after,
+	       uint64_t *lines, uint64_t *hitm);
+/* Writes value into buf, or "n/a" when c has no coherence model. */
+const char *coh_field(const struct cpu_counters *c, uint64_t value, char *buf, size_t cap);
+/* The model's per-CPU table of a delta (or totals) and the matrix of
+ * lines moved between CPUs; one "n/a" line without the model. */
+void coh_print(const struct counters_snap *d);
 
 /* ---- Output for scripts ---- */
 

@@ -137,6 +137,11 @@ int memstat(struct memstat *st)
 	return (int)sys_memstat(st);
 }
 
+int64_t failinject(const struct failinject_set *fs)
+{
+	return sys_failinject(fs);
+}
+
 int poweroff(int status)
 {
 	flush();

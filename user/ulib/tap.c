@@ -6,6 +6,7 @@
 
 int tap_failed;
 bool tap_quiet;
+static bool silent;		/* -q: nothing printed, only the exit status */
 
 /* hooks->cleanup, or the default; set by tap_main. */
 static int (*cleanup)(void) = tap_reap_leftovers;
@@ -14,7 +15,7 @@ void tap_say(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (tap_quiet)
+	if (tap_quiet || silent)
 		return;
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
@@ -168,15 +169,21 @@ int tap_main(int argc, char **argv, const struct tap_test *tests, int ntests,
 			printf("%s\n", hooks->final_test);
 		return 0;
 	}
+	if (argc >= 2 && strcmp(argv[1], "-q") == 0) {
+		silent = true;
+		argv[1] = argv[0];
+		argc--, argv++;
+	}
 	except = hooks->except && argc >= 2 && strcmp(argv[1], "-x") == 0;
 	n = select_tests(argc, argv, tests, ntests, except, selected);
 	if (n < 0)
 		return 255;
 
 	total = n + (hooks->final_test != NULL);
-	printf("1..%d\n", total);
+	if (!silent)
+		printf("1..%d\n", total);
 	failed = hooks->run ? hooks->run(selected, n) : tap_run_tests(selected, n);
-	if (failed)
+	if (failed && !silent)
 		printf("# %d of %d tests failed\n", failed, total);
 	return failed;
 }

@@ -14,6 +14,8 @@
  *   SUITE NAME...      run only these
  *   SUITE -x NAME...   run all but these (only with hooks->except)
  *   SUITE -l           list the tests
+ *   SUITE -q ...       print nothing (for a suite run inside another;
+ *                      the exit status still counts the failures)
  *
  * It prints "1..N", then "ok K - name" or "not ok K - name" per test, then
  * "# F of N tests failed" if any did, and returns F: the exit status.  An

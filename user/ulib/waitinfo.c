@@ -8,6 +8,8 @@ const char *fault_name(int fault)
 	case FAULT_GP:		return "general protection fault";
 	case FAULT_UD:		return "invalid opcode";
 	case FAULT_DIV:		return "divide error";
+	case FAULT_FP:		return "floating-point exception";
+	case FAULT_DEBUG:	return "debug trap";
 	default:		return "fault";
 	}
 }
