@@ -405,14 +405,11 @@ def guest_runs():
     # Reliability (docs/reliability.md): short runs of the system-call
     # fuzzer and the stress programs; `make fuzz` and `make stress` run
     # them at full size.  Each ends with kcheck and memory at baseline.
-    # msg_send stays out of the smoke runs until the kernel no longer
-    # re-creates (and leaks) the default mailbox of a process in exit;
-    # make fuzz keeps it.
     runs += [
-        GuestRun("sysfuzz-smp1", 'run="sysfuzz -n 20000 -s 11 -x msg_send"', smp=1, mem="256M",
+        GuestRun("sysfuzz-smp1", 'run="sysfuzz -n 20000 -s 11"', smp=1, mem="256M",
                  timeout=180, must_print=("sysfuzz: 0 findings", "back to baseline",
                                           "sysfuzz: ok")),
-        GuestRun("sysfuzz-smp4", 'run="sysfuzz -n 20000 -s 12 -x msg_send"', smp=4, mem="256M",
+        GuestRun("sysfuzz-smp4", 'run="sysfuzz -n 20000 -s 12"', smp=4, mem="256M",
                  timeout=180, must_print=("sysfuzz: 0 findings", "back to baseline",
                                           "sysfuzz: ok")),
         GuestRun("stress-smp4", 'run="stress all -n 500"', smp=4, mem="256M", timeout=180,
