@@ -404,12 +404,13 @@ def guest_runs():
     runs += browser_runs()
     # Reliability (docs/reliability.md): short runs of the system-call
     # fuzzer and the stress programs; `make fuzz` and `make stress` run
-    # them at full size.  Each ends with kcheck and memory at baseline.
+    # them at full size.  Each ends with kcheck and memory at baseline;
+    # the SMP=4 fuzz run has the lock checker on.
     runs += [
         GuestRun("sysfuzz-smp1", 'run="sysfuzz -n 20000 -s 11"', smp=1, mem="256M",
                  timeout=180, must_print=("sysfuzz: 0 findings", "back to baseline",
                                           "sysfuzz: ok")),
-        GuestRun("sysfuzz-smp4", 'run="sysfuzz -n 20000 -s 12"', smp=4, mem="256M",
+        GuestRun("sysfuzz-smp4", 'run="sysfuzz -n 20000 -s 12" lockcheck', smp=4, mem="256M",
                  timeout=180, must_print=("sysfuzz: 0 findings", "back to baseline",
                                           "sysfuzz: ok")),
         GuestRun("stress-smp4", 'run="stress all -n 500"', smp=4, mem="256M", timeout=180,
