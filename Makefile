@@ -248,7 +248,7 @@ fuzz: deps
 	  echo $$? > $(REL)/fuzz.status; } | tee $$log; \
 	status=$$(cat $(REL)/fuzz.status); \
 	{ echo "$$(date -u '+%F %H:%M') make fuzz FUZZ_CALLS=$(FUZZ_CALLS) FUZZ_SEED=$(FUZZ_SEED) FUZZ_ARGS=\"$(FUZZ_ARGS)\": exit $$status"; \
-	  grep -a -E '^sysfuzz: [0-9]+ calls$$' $$log | tail -1; \
+	  grep -a -E '^sysfuzz: [0-9]+ calls.?$$' $$log | tail -1; \
 	  grep -a -E '^sysfuzz: ([0-9]+ calls \(|[0-9]+ findings|[0-9]+ of [0-9]+ calls|memory:|kcheck:|FINDING)|PANIC: kcheck' $$log; } \
 	  | tee -a $(REL)/figures.txt; \
 	exit $$status
