@@ -150,7 +150,8 @@ enum akind {
 	A_STR, A_MASK, A_RIGHTS, A_ARGV, A_OPTS, A_SIZE, A_MAPADDR, A_INCR, A_SMALL,
 	A_XFER, A_FLAGS, A_CAP, A_FD, A_SLEEP, A_PROT,
 	A_MBOXH, A_SHMH,	/* handles, preferably of this kind */
-	A_PATH			/* a program or file name, mostly one that exists */
+	A_PATH,			/* a program or file name, mostly one that exists */
+	A_FISET			/* a struct failinject_set */
 };
 
 struct call {
@@ -205,6 +206,7 @@ static const struct call calls[] = {
 	{ SYS_proc_counters, "proc_counters", { A_PID, A_PTR_OUT }, 1 },
 	{ SYS_sandbox, "sandbox", { A_MASK }, 1 },
 	{ SYS_kcheck, "kcheck", { 0 }, 1 },
+	{ SYS_failinject, "failinject", { A_FISET }, 1 },
 	{ -1, "bad-number", { A_INT, A_INT, A_INT, A_INT, A_INT, A_INT }, 2 },
 };
 #define NCALLS	((int)(sizeof(calls) / sizeof(calls[0])))
@@ -506,6 +508,27 @@ static uint64_t any_opts(uint64_t r, enum ptrclass *cls)
 	return (uint64_t)o;
 }
 
+/* Allocation failures for a worker (or a sibling, a child): the calls
+ * after it meet -ENOMEM where the kernel allocates. */
+static uint64_t any_fiset(uint64_t r, enum ptrclass *cls)
+{
+	struct failinject_set *fs = (struct failinject_set *)(scratch + 11000);
+	bool hi;
+
+	if (r % 10 < 3)
+		return any_ptr(r >> 4, cls, false);
+	*cls = PTR_OK;
+	memset(fs, 0, sizeof(*fs));
+	fs->mode = (uint32_t)((r >> 4) % 5);	/* 4: no such mode */
+	fs->flags = (r >> 8) % 4 ? (uint32_t)((r >> 12) % 8) : (uint32_t)any_int(r >> 12);
+	fs->n = (r >> 16) % 8 ? 1 + (r >> 20) % 40 : any_int(r >> 20);
+	fs->seed = r;
+	fs->pid = (int32_t)any_pid(mix(&r), &hi);
+	if (fs->pid == 0)
+		fs->pid = my_pid;	/* 0 is every process: the supervisor too */
+	return (uint64_t)fs;
+}
+
 /* One argument of kind k from word r; *cls for pointers, *hi for
  * 32-bit values given bits above 31. */
 static uint64_t arg(int k, uint64_t r, enum ptrclass *cls, bool *hi)
@@ -526,6 +549,7 @@ static uint64_t arg(int k, uint64_t r, enum ptrclass *cls, bool *hi)
 	case A_SHMH: return any_handle(r, hi, HANDLE_TYPE_SHM);
 	case A_XFER: return r % 3 ? (uint64_t)NO_HANDLE : any_handle(r >> 2, hi, 0);
 	case A_PATH: return any_path(r, cls);
+	case A_FISET: return any_fiset(r, cls);
 	case A_PID: return any_pid(r, hi);
 	case A_PTR_IN: return any_ptr(r, cls, false);
 	case A_PTR_OUT: return any_ptr(r, cls, true);
@@ -741,6 +765,7 @@ static bool badptr_success(int nr, const uint64_t *a, const enum ptrclass *cls, 
 	case SYS_spawn: return (bad[0] || cls[0] == PTR_NULL || bad[1] || bad[2]) && ret > 0;
 	case SYS_counters: return (bad[0] || cls[0] == PTR_NULL) && a[1] && ret > 0;
 	case SYS_proc_counters: return (bad[1] || cls[1] == PTR_NULL) && ret == 0;
+	case SYS_failinject: return (bad[0] || cls[0] == PTR_NULL) && ret >= 0;
 	default: return false;
 	}
 }
@@ -1341,6 +1366,14 @@ static void print_tally(void)
 	}
 }
 
+/* Ends any allocation-failure injection a worker left armed. */
+static void injection_off(void)
+{
+	struct failinject_set off = { .mode = FI_OFF };
+
+	failinject(&off);
+}
+
 static int usage(void)
 {
 	eprintf("usage: sysfuzz [-n CALLS] [-s SEED] [-w WORKERS] [-k 0|1] [-x CALL]... | "
@@ -1389,6 +1422,7 @@ int main(int argc, char **argv)
 	uint64_t nprocs0 = now.nprocs;
 
 	/* Everything the supervisor keeps exists before the baseline. */
+	injection_off();
 	rn.events = sup_events = proc_events();
 	kcheck();
 	if ((rn.shm_h = sup_shm = shm_create(sizeof(struct shared), 0)) < 0 ||
@@ -1406,6 +1440,7 @@ int main(int argc, char **argv)
 	 * frames) have grown before the baseline. */
 	make_shared_objects(objs);
 	pass(&rn, rn.n / 20 > 5000 ? 5000 : rn.n / 20);
+	injection_off();
 	for (int i = 0; i < 3; i++)
 		close(objs[i]);
 	uint64_t warm = sh->calls;
@@ -1418,6 +1453,7 @@ int main(int argc, char **argv)
 	uint64_t t0 = uptime_ms();
 
 	pass(&rn, rn.n);
+	injection_off();
 	uint64_t calls = sh->calls, ms = uptime_ms() - t0;
 
 	for (int i = 0; i < 3; i++)
@@ -1434,6 +1470,7 @@ int main(int argc, char **argv)
 		       "leak from kmalloc's pool growing\n", (long)(base.free_frames - now.free_frames));
 		make_shared_objects(objs);
 		pass(&rn, rn.n / 10 > 20000 ? 20000 : rn.n / 10);
+		injection_off();
 		for (int i = 0; i < 3; i++)
 			close(objs[i]);
 		kcheck();
