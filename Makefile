@@ -15,6 +15,8 @@ HOSTCC ?= gcc
 # Machine for `make run`/`make debug`; KVM=auto uses /dev/kvm when usable.
 SMP ?= 4
 MEM ?= 256M
+# make test: guest boots at a time (JOBS=1: one QEMU at a time).
+JOBS ?= 2
 KVM ?= auto
 RUN ?=
 DEBUG ?= 0
@@ -165,14 +167,24 @@ deps:
 	@tools/install-deps
 
 # What booting needs built (tools/run uses it too).
-run-inputs: $(ISO_INPUTS) $(COH_INPUTS)
+run-inputs: $(ISO_INPUTS) $(COH_INPUTS) $(BUILD)/compile_commands.json
+
+# For clangd and editors: every C file with the flags it is built with
+# (clangd finds build/compile_commands.json by itself).
+$(BUILD)/compile_commands.json: Makefile user/build.mk tools/compdb $(BUILD)/cflags
+	@mkdir -p $(BUILD)
+	$(Q)KERNEL_SRCS="$(KERNEL_C)" KERNEL_CC="$(CC)" KERNEL_FLAGS="$(CFLAGS)" \
+	USER_SRCS="$(wildcard user/*.c user/ulib/*.c) lib/string.c lib/fmt.c lib/errno.c" \
+	USER_CC="$(CC)" USER_FLAGS="$(USER_CFLAGS)" \
+	HOST_SRCS="$(wildcard tests/host/test_*.c)" HOST_CC="$(HOSTCC)" HOST_FLAGS="$(HOST_CFLAGS)" \
+	tools/compdb $@
 
 run: deps
-	@$(MAKE) --no-print-directory run-inputs
+	@$(MAKE) --no-print-directory -s run-inputs
 	@if [ -n "$$RUN" ]; then \
 		tools/mkiso $(BUILD)/run.iso "run=$$RUN" && iso=$(BUILD)/run.iso; \
 	else \
-		$(MAKE) --no-print-directory $(BUILD)/baton.iso && iso=$(BUILD)/baton.iso; \
+		$(MAKE) --no-print-directory -s $(BUILD)/baton.iso && iso=$(BUILD)/baton.iso; \
 	fi; \
 	tools/qemu-run $$iso
 
@@ -186,9 +198,9 @@ $(BUILD)/host/test_fmtfloat: user/ulib/fmtfloat.c user/ulib/fmtfloat.h
 
 test: deps
 	@$(MAKE) --no-print-directory test-build
-	@tools/runtests
+	@tools/runtests -j $(JOBS)
 
-test-build: $(ISO_INPUTS) $(HOST_TESTS) $(BUILD)/coherence.so
+test-build: $(ISO_INPUTS) $(HOST_TESTS) $(BUILD)/coherence.so $(BUILD)/compile_commands.json
 
 # Applies .clang-format to the C sources (the style of the existing code); review the diff.
 format:

@@ -33,7 +33,7 @@ uint64_t arch_cycles_per_second(void);
 /* Drops this CPU's cached user and kernel translations. */
 void arch_tlb_flush_local(void);
 
-/* Interrupt flag.  intr_save() returns whether interrupts were on. */
+/* Interrupt flag: on, off, and whether it is on. */
 void intr_enable(void);
 void intr_disable(void);
 bool intr_enabled(void);

@@ -30,7 +30,7 @@ int copyout(uint64_t udst, const void *src, size_t n);
 /* Copies a NUL-terminated string of at most max-1 bytes; returns its
  * length, -EFAULT, or -E2BIG if it does not fit. */
 int copyinstr(char *dst, uint64_t usrc, size_t max);
-/* Into another (blocked) process's memory; src is ours when from_user. */
+/* Into another (waiting) process's memory; src is ours when from_user. */
 int copy_to_proc(struct proc *dst, uint64_t uva, const void *src, size_t n, bool from_user);
 
 /* Loads program `path` from the initrd into p (a new address space with

@@ -97,10 +97,12 @@ int copyinstr(char *dst, uint64_t usrc, size_t max)
 }
 
 /*
- * Copies n bytes into another process's memory at uva (a blocked
- * receiver's buffer, checked writable when it blocked), through the
+ * Copies n bytes into another process's memory at uva (a waiting
+ * receiver's buffer, checked writable when it began to wait), through the
  * direct map of its frames.  src is the caller's user memory when
- * from_user.  The target is asleep, so its mappings cannot change.
+ * from_user.  The target is inside mbox_recv(), asleep or spinning, and
+ * the caller holds the mailbox lock it needs to leave: it cannot return
+ * to user space or change its mappings until the copy is done.
  */
 int copy_to_proc(struct proc *dst, uint64_t uva, const void *src, size_t n, bool from_user)
 {

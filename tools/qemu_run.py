@@ -26,6 +26,11 @@ PIPED_TIMEOUT = 600
 
 # Printed by the kernel once serial input is enabled (kernel/main.c).
 READY = re.compile(rb"baton: \d+ MiB free")
+# GRUB clears and positions its serial "screen" with ANSI sequences;
+# in piped output they are noise, so they are dropped before the kernel
+# speaks (and an unfinished one is held until its end arrives).
+ESCAPE = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
+PARTIAL_ESCAPE = re.compile(rb"\x1b(\[[0-9;?]*)?$")
 
 
 def kvm_usable(build):
@@ -154,15 +159,27 @@ def run_piped(args, stdin_data, out, timeout=None):
         except (BrokenPipeError, OSError):
             pass
 
+    held = bytearray()     # output before the ready line, escapes not yet dropped
+
+    def show(chunk):
+        if out is None:
+            return
+        if not fed.is_set():
+            held.extend(chunk)
+            text = ESCAPE.sub(b"", bytes(held))
+            partial = PARTIAL_ESCAPE.search(text)
+            chunk = text[:partial.start()] if partial else text
+            held[:] = text[len(chunk):]
+        out.write(chunk)
+        out.flush()
+
     def pump():
         while True:
             chunk = proc.stdout.read1(4096)
             if not chunk:
                 break
             captured.extend(chunk)
-            if out is not None:
-                out.write(chunk)
-                out.flush()
+            show(chunk)
             if not fed.is_set() and READY.search(captured):
                 fed.set()
                 threading.Thread(target=feed, daemon=True).start()
@@ -177,6 +194,9 @@ def run_piped(args, stdin_data, out, timeout=None):
         reader.join(5)
         return TIMEOUT, bytes(captured)
     reader.join(5)
+    if out is not None and held:
+        out.write(bytes(held))
+        out.flush()
     return decode_status(rc), bytes(captured)
 
 

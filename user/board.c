@@ -549,14 +549,7 @@ static struct counters_snap snap0, snap1;
  * the kernel starting and reaping the processes). */
 static void print_moved(uint64_t updates)
 {
-	uint64_t lines, hitm;
-	char b[32];
-
-	if (!coh_moved(&snap0, &snap1, &lines, &hitm))
-		return;
-	printf("demo: %lu cache lines moved between cores (%lu from a modified copy), "
-	       "%s per update\n", lines, hitm, milli(updates ? lines * 1000 / updates : 0, b,
-						      sizeof(b)));
+	coh_print_moved("demo", &snap0, &snap1, updates, "update");
 }
 
 static bool demo_round(struct board *b, int posts, const char *delay, char **watch)

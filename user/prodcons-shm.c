@@ -255,13 +255,7 @@ static struct counters_snap snap0, snap1;
  * processes; nothing without it. */
 static void print_moved(long n)
 {
-	uint64_t lines, hitm;
-	char b[32];
-
-	if (!coh_moved(&snap0, &snap1, &lines, &hitm))
-		return;
-	printf("%s: %lu cache lines moved between cores (%lu from a modified copy), %s per "
-	       "item\n", "prodcons-shm", lines, hitm, milli(n ? lines * 1000 / (uint64_t)n : 0, b, sizeof(b)));
+	coh_print_moved("prodcons-shm", &snap0, &snap1, (uint64_t)n, "item");
 }
 
 static int run_both(long n)

@@ -1,7 +1,7 @@
 /*
  * Performance counters, when the CPU has an architectural PMU (CPUID
  * leaf 0xA; real under KVM with -cpu host, absent under TCG, where
- * rdpmc faults and MSR reads return 0: see QEMU-GRUB-NOTES.md).  So the
+ * rdpmc faults and MSR reads return 0: see docs/toolchain.md).  So the
  * PMU is detected through CPUID only, and without it the counters are
  * reported unavailable (pmu_valid = 0), never as zeros.
  *

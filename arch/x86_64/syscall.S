@@ -6,8 +6,8 @@
  * process's kernel stack (cpu->kstack_top), and build the same struct
  * trapframe an interrupt from user mode builds, at the same place, so the
  * C side sees one layout.  syscall_dispatch() returns non-zero when the
- * return must go through iretq (a new program image, a signal-like kill
- * path); otherwise we return with sysretq.
+ * return must go through iretq (exec replaced the whole trapframe);
+ * otherwise we return with sysretq.
  */
 #define SEG_UDATA3	0x1b
 #define SEG_UCODE3	0x23

@@ -6,7 +6,7 @@
  *
  * Set-up never clears the receive FIFO: when commands are piped into QEMU
  * they may already be waiting there, and clearing would drop them
- * (QEMU-GRUB-NOTES.md, "Piped input").
+ * (docs/toolchain.md, "Serial input").
  */
 #include <stdint.h>
 

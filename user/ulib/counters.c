@@ -194,6 +194,18 @@ uint64_t coh_lines_among(const struct counters_snap *d, uint64_t mask)
 	return n;
 }
 
+void coh_print_moved(const char *who, const struct counters_snap *before,
+		     const struct counters_snap *after, uint64_t n, const char *unit)
+{
+	uint64_t lines, hitm;
+	char b[32];
+
+	if (!coh_moved(before, after, &lines, &hitm))
+		return;
+	printf("%s: %lu cache lines moved between cores (%lu from a modified copy), %s per %s\n",
+	       who, lines, hitm, milli(n ? lines * 1000 / n : 0, b, sizeof(b)), unit);
+}
+
 bool coh_moved(const struct counters_snap *before, const struct counters_snap *after,
 	       uint64_t *lines, uint64_t *hitm)
 {

@@ -111,6 +111,11 @@ uint64_t coh_lines_among(const struct counters_snap *d, uint64_t mask);
  * snapshot has no model.  For the demos: one line of counts per run. */
 bool coh_moved(const struct counters_snap *before, const struct counters_snap *after,
 	       uint64_t *lines, uint64_t *hitm);
+/* With the model: prints "WHO: L cache lines moved between cores (H from
+ * a modified copy), X per UNIT" for the run from before to after, over n
+ * units of work; nothing without it.  The demos' closing line. */
+void coh_print_moved(const char *who, const struct counters_snap *before,
+		     const struct counters_snap *after, uint64_t n, const char *unit);
 /* Writes value into buf, or "n/a" when c has no coherence model. */
 const char *coh_field(const struct cpu_counters *c, uint64_t value, char *buf, size_t cap);
 /* The model's per-CPU table of a delta (or totals) and the matrix of
