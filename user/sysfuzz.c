@@ -326,8 +326,9 @@ static int nheld(void)
 	return n;
 }
 
-/* A handle argument; *hi says whether bits above 31 are set on a low
- * half that names a held handle (the truncation bug's shape). */
+/* A handle argument, preferably one held of kind want (0: any); *hi
+ * says whether it is 2^32 + a held one (which the kernel must refuse,
+ * not take for the held one). */
 static uint64_t any_handle(uint64_t r, bool *hi, int want)
 {
 	uint64_t sel = r % 100;
