@@ -413,6 +413,10 @@ def guest_runs():
         GuestRun("sysfuzz-smp4", 'run="sysfuzz -n 20000 -s 12" lockcheck', smp=4, mem="256M",
                  timeout=180, must_print=("sysfuzz: 0 findings", "back to baseline",
                                           "sysfuzz: ok")),
+        # The fuzzer's own test: a planted finding must be reported and shrunk.
+        GuestRun("sysfuzz-selftest", 'run="sysfuzz -T -n 3000 -s 5"', smp=2, mem="256M",
+                 timeout=180, must_print=("self-test: the planted finding was reported and "
+                                          "shrunk",)),
         GuestRun("stress-smp4", 'run="stress all -n 500"', smp=4, mem="256M", timeout=180,
                  must_print=("stress procs: 500 processes created and reaped",
                              "0 duplicates, 0 received after a failed send, 0 lost",

@@ -1,11 +1,14 @@
 /*
  * sysfuzz: an in-guest system-call fuzzer.
  *
- *   sysfuzz [-n CALLS] [-s SEED] [-w WORKERS] [-k 0|1] [-x CALL]...
+ *   sysfuzz [-n CALLS] [-s SEED] [-w WORKERS] [-k 0|1] [-x CALL]... [-T]
  *   sysfuzz -r WSEED -l LEN      replay one worker's first LEN calls alone
  *
  * -x CALL leaves a call out (it is made as getpid, so the rest of the
- * run stays the same): for telling which call a leak comes from.
+ * run stays the same): for telling which call a leak comes from.  -T
+ * plants a finding (dup to a send-only handle succeeding) and exits 0
+ * only if it was reported and shrunk to at most 4 ops: the fuzzer's own
+ * test.
  *
  * The supervisor starts WORKERS processes (fork) that each make a few
  * thousand random system calls and exit; it starts new ones until CALLS
@@ -79,6 +82,7 @@ enum check {
 	C_FAULT,	/* the worker died of a CPU fault */
 	C_STALL,	/* no progress in a call that cannot block */
 	C_WIDE,		/* success with a 32-bit argument given more bits */
+	C_PLANTED,	/* -T: a finding planted to test the fuzzer itself */
 	NCHECK
 };
 
@@ -91,6 +95,7 @@ static const char *const check_name[NCHECK] = {
 	[C_FAULT] = "worker died of a CPU fault",
 	[C_STALL] = "worker stuck in a call that cannot block",
 	[C_WIDE] = "call accepted a 32-bit argument with more bits set",
+	[C_PLANTED] = "planted finding (-T: the fuzzer tests itself)",
 };
 
 /* One logged call. */
@@ -219,6 +224,8 @@ struct op {
 
 static int total_weight;
 static bool excluded[NCALLS];	/* -x NAME: made as getpid instead */
+static bool plant;		/* -T: dup(h, RIGHT_SEND) succeeding is a finding */
+static uint32_t last_shrunk;	/* ops left by the last shrink, 0 if it did not fail again */
 
 static bool exclude(const char *name)
 {
@@ -944,6 +951,8 @@ static void run_op(const struct op *o, uint32_t opi)
 		finding(C_ERRNO, opi, "%s returned %ld", c->name, (long)ret);
 	if (badptr_success(nr, a, cls, ret))
 		finding(C_BADPTR, opi, "%s returned %ld with a bad pointer", c->name, (long)ret);
+	if (plant && nr == SYS_dup && ret >= 0 && a[1] == RIGHT_SEND)
+		finding(C_PLANTED, opi, "dup(%lu, RIGHT_SEND) returned %ld", a[0], (long)ret);
 	after(nr, a, hi, ret, opi);
 }
 
@@ -1095,6 +1104,7 @@ static uint32_t count_kept(uint32_t n)
  * same check still fails. */
 static void shrink(uint64_t seed, uint32_t upto, enum check want)
 {
+	last_shrunk = 0;
 	uint64_t rng = seed;
 	int runs = 0, parts = 2;
 	uint32_t n = upto + 1 > MAX_SEQ ? MAX_SEQ : upto + 1;
@@ -1148,6 +1158,7 @@ static void shrink(uint64_t seed, uint32_t upto, enum check want)
 		printf("sysfuzz:     op %u: %s  words %#lx %#lx %#lx %#lx %#lx %#lx\n", i, c->name,
 		       seq[i].r[0], seq[i].r[1], seq[i].r[2], seq[i].r[3], seq[i].r[4], seq[i].r[5]);
 	}
+	last_shrunk = count_kept(n);
 	if (replay(n) == want) {	/* once more, to show the calls as made */
 		printf("sysfuzz:   as made in the last replay:\n");
 		print_ring(&sh->slots[REPLAY_SLOT], RING);
@@ -1377,7 +1388,7 @@ static void injection_off(void)
 
 static int usage(void)
 {
-	eprintf("usage: sysfuzz [-n CALLS] [-s SEED] [-w WORKERS] [-k 0|1] [-x CALL]... | "
+	eprintf("usage: sysfuzz [-n CALLS] [-s SEED] [-w WORKERS] [-k 0|1] [-x CALL]... [-T] | "
 		"-r WSEED -l LEN\n");
 	return 2;
 }
@@ -1401,6 +1412,10 @@ int main(int argc, char **argv)
 	for (int i = 0; i < NCALLS; i++)
 		total_weight += calls[i].weight;
 	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-T") == 0) {
+			plant = true;
+			continue;
+		}
 		if (i + 1 < argc && strcmp(argv[i], "-x") == 0) {
 			if (!exclude(argv[++i]))
 				return usage();
@@ -1489,6 +1504,14 @@ int main(int argc, char **argv)
 	       base.kmalloc_bytes, now.kmalloc_bytes, base.nobjects, now.nobjects, base.nprocs,
 	       now.nprocs, same ? "back to baseline" : "NOT back to baseline");
 	print_tally();
+	if (plant) {
+		bool ok = same && rn.findings > 0 && last_shrunk >= 1 && last_shrunk <= 4;
+
+		printf("sysfuzz: self-test: the planted finding was %s (%lu findings, last "
+		       "shrunk to %u ops): %s\n", ok ? "reported and shrunk" : "MISSED",
+		       rn.findings, last_shrunk, ok ? "ok" : "FAILED");
+		return !ok;
+	}
 	printf("sysfuzz: %lu findings\n", rn.findings);
 	if (!same || rn.findings)
 		return 1;
