@@ -80,7 +80,7 @@ $(BUILD)/coherence.so: $(COH_SRC) $(wildcard tools/coherence/*.h) lib/mesi.h lib
 c2c:
 	@tools/c2c $(BUILD)/c2c.json
 
-.PHONY: all iso run run-inputs test test-build clean deps help format debug gdb bench c2c fuzz stress
+.PHONY: all iso run run-inputs test test-build clean deps help format debug gdb bench c2c trace fuzz stress
 all: iso
 
 help:
@@ -89,6 +89,7 @@ help:
 	@echo "make debug    like run, but QEMU waits paused for gdb (DEBUG=1: kernel built -Og)"
 	@echo "make gdb      in a second terminal: gdb attached to 'make debug' (docs/debugging.md)"
 	@echo "make c2c      after a COHERENCE=1 run: the cache lines that moved most (tools/c2c)"
+	@echo "make trace    RUN=\"prog args\" traced: $(BUILD)/trace/PROG.json (Perfetto) and .svg"
 	@echo "make bench    figures beside docs/performance.md: $(BUILD)/bench/report.md"
 	@echo "make fuzz     system-call fuzzer, FUZZ_CALLS=$(FUZZ_CALLS) calls from FUZZ_SEED=$(FUZZ_SEED) (docs/reliability.md)"
 	@echo "make stress   10^4 processes and 10^5 messages with kills, SMP=4 (docs/reliability.md)"
@@ -278,3 +279,23 @@ stress: deps
 		  grep -a -E '^stress [a-z]+: [0-9]+ |^stress [a-z]+: kcheck|^stress msgs: [0-9]+ dup|PANIC' $$log; } \
 		  | tee -a $(REL)/figures.txt; \
 	done; exit $$fail
+
+# Tracing (docs/tracing.md): `make trace RUN="prog args"` boots Baton
+# running `trace -- prog args` with the trace channel open, then
+# tools/trace2json turns the dump into $(BUILD)/trace/PROG.json (open it
+# in the Perfetto UI or chrome://tracing) and PROG.svg.  TRACE_OPTS="-s"
+# traces every system call too; the exit status is the program's.
+TRACE_OPTS ?=
+# TRACE_HOOKS=0 compiles the kernel's tracing hooks away (kernel/trace.h):
+# `make bench` builds such a kernel to measure what the hooks cost when off.
+TRACE_HOOKS ?= 1
+ifeq ($(TRACE_HOOKS),0)
+CFLAGS += -DTRACE_HOOKS=0
+ASFLAGS += -DTRACE_HOOKS=0
+endif
+trace: deps
+	@test -n "$$RUN" || { echo 'make trace: say what to run, e.g. make trace RUN="pingpong 0 1"' >&2; exit 2; }
+	@$(MAKE) --no-print-directory run-inputs
+	@tools/mkiso $(BUILD)/trace.iso "run=trace $(TRACE_OPTS) -- $$RUN" || exit 1; \
+	TRACE_CHANNEL=$(BUILD)/trace/channel.bin tools/qemu-run $(BUILD)/trace.iso; st=$$?; \
+	tools/trace2json -d $(BUILD)/trace $(BUILD)/trace/channel.bin || exit 1; exit $$st

@@ -56,6 +56,10 @@ const char *arch_machine_name(void);
 /* Timestamp counter (cycles, or instructions under -icount). */
 uint64_t arch_cycles(void);
 
+/* Sends bytes of a trace dump to the host (x86: QEMU's debug console,
+ * port 0xe9; nothing happens when no such device listens). */
+void arch_trace_out(const void *buf, size_t len);
+
 /* Deliberately raise a CPU exception (for the harness self-test). */
 void arch_trigger_exception(int kind);
 

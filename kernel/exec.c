@@ -29,6 +29,7 @@
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
+#include "kernel/trace.h"
 #include "kernel/vm.h"
 #include "lib/elf.h"
 #include "lib/errno.h"
@@ -174,6 +175,7 @@ int exec_load(struct proc *p, const char *path, char *const argv[])
 	p->user_pages = im.pages;
 	p->heap_start = p->brk = im.brk;
 	strlcpy(p->name, basename(path), sizeof(p->name));
+	trace_exec(p->pid, p->name);
 	arch_tf_init_user(p->tf, im.entry, im.sp, im.argc, im.argv);
 	arch_proc_exec(p);
 	if (old) {
@@ -343,6 +345,7 @@ int64_t sys_spawn(const struct sys_spawn_args *a)
 		np->affinity = opts.affinity & online_mask();
 	spawn_ipc(np, myproc(), &opts);
 	proc_set_parent(np, myproc());
+	trace_event(TR_SPAWN, np->pid, (uint64_t)myproc()->pid, 0);
 	proc_launch(np);
 	return np->pid;
 }

@@ -36,6 +36,7 @@
 #include "kernel/pmm.h"
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
+#include "kernel/trace.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 
@@ -49,6 +50,7 @@ struct msg {
 	struct ipc_account *acct;	/* charged msg_charge(len); NULL if nobody is */
 	struct proc *waiting;		/* rendezvous: its sender, blocked until it is taken */
 	bool taken;			/* a receiver took it (rendezvous) */
+	uint64_t trace_id;		/* pairs its send and receive in a trace, or 0 */
 };
 
 /* A sender waiting for room in a full mailbox, on its own kernel stack. */
@@ -69,6 +71,7 @@ struct waiter {
 	uint32_t len;
 	struct kobj *xobj;		/* a handle that came with the message, or NULL */
 	uint32_t xrights;
+	uint64_t trace_id;		/* of that message (kernel/trace.h), or 0 */
 };
 
 /*
@@ -391,6 +394,7 @@ static bool deliver_direct(struct mbox *m, const struct payload *pl)
 	w->len = pl->len;
 	w->xobj = pl->xobj;
 	w->xrights = pl->xrights;
+	w->trace_id = trace_send(pl->len);
 	__atomic_store_n(&w->done, true, __ATOMIC_RELEASE);	/* it may be spinning on this */
 	sched_wake(w->proc, m);
 	return true;
@@ -465,12 +469,14 @@ static enum placed send_place(struct mbox *m, struct msg *g, const struct send *
 			send_pass_on(m);	/* the room we were woken for is still there */
 			return PLACED_DIRECT;
 		} else if (has_room(m)) {
+			g->trace_id = trace_send(g->len);
 			queue_push(&m->msgs, &g->node);
 			wake_one_receiver(m);
 			send_pass_on(m);
 			return PLACED_QUEUED;
 		} else if (m->capacity == 0 && s->timeout != 0) {
 			g->waiting = myproc();
+			g->trace_id = trace_send(g->len);
 			queue_push(&m->msgs, &g->node);
 			wake_one_receiver(m);
 			return PLACED_RENDEZVOUS;
@@ -588,6 +594,7 @@ static int take(struct mbox *m, struct msg *g, struct recv *r)
 	g->xobj = 0;
 	r->info.sender = g->sender;
 	r->info.len = g->len;
+	trace_recv(g->trace_id, g->len);
 	if (g->waiting) {
 		g->taken = true;		/* its sender frees it */
 		sched_wake(g->waiting, &m->capacity);
@@ -671,6 +678,7 @@ static int mbox_recv(struct mbox *m, struct recv *r)
 			r->info.len = w.len;
 			r->xobj = w.xobj;
 			r->xrights = w.xrights;
+			trace_recv(w.trace_id, w.len);
 			ret = (int)w.len;
 			break;
 		}

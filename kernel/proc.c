@@ -15,6 +15,7 @@
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
+#include "kernel/trace.h"
 #include "lib/elfsym.h"
 #include "lib/errno.h"
 #include "lib/fmt.h"
@@ -235,6 +236,7 @@ void proc_exit(int how, int status)
 	p->exit.pid = p->pid;
 	p->exit.how = how;
 	p->exit.status = status;
+	trace_event(TR_EXIT, p->pid, (uint64_t)how, (uint64_t)status);
 	memcpy(p->exit.name, p->name, sizeof(p->name));
 	acquire(&wait_lock);
 	reparent(p);
@@ -392,6 +394,7 @@ int proc_kill(int pid)
 		return -EPERM;		/* kernel threads cannot be killed */
 	}
 	__atomic_store_n(&p->killed, true, __ATOMIC_RELEASE);
+	trace_event(TR_KILL, -1, (uint64_t)pid, 0);	/* also from Ctrl-C, with no process */
 	if (p->state == P_SLEEPING)
 		sched_make_runnable(p);
 	release(&p->lock);
@@ -445,6 +448,7 @@ int64_t sys_fork(void)
 	arch_proc_fork(np);
 	np->affinity = p->affinity;
 	proc_set_parent(np, p);
+	trace_event(TR_SPAWN, np->pid, (uint64_t)p->pid, 1);	/* 1: a fork */
 	proc_launch(np);
 	return np->pid;
 }

@@ -27,6 +27,7 @@
 #include "kernel/panic.h"
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
+#include "kernel/trace.h"
 #include "lib/errno.h"
 
 static int timed_sleepers;	/* [a] processes in sleep_until() */
@@ -103,6 +104,7 @@ void sched_make_runnable(struct proc *p)
 {
 	int target = pick_cpu(p);
 
+	trace_wake(p->pid, p->state, target);
 	p->state = P_RUNNABLE;
 	p->chan = 0;
 	p->cpu = target;
@@ -149,8 +151,10 @@ void scheduler(void)
 			uint64_t t0 = arch_cycles();
 
 			c->idle_since = t0;
+			trace_event(TR_HALT, 0, 0, 0);
 			cpu_idle_wait();	/* sti; hlt: an IPI or tick wakes us */
 			intr_disable();
+			trace_event(TR_RESUME, 0, 0, 0);
 			c->idle_since = 0;
 			COUNT(idle_cycles, arch_cycles() - t0);
 			continue;
@@ -167,6 +171,7 @@ void scheduler(void)
 		p->cpu = c->id;
 		p->run_start = clock_ns();
 		c->proc = p;
+		trace_event(TR_SWITCH_IN, p->pid, (uint64_t)p->last_cpu, 0);
 		count_switch(c, p);
 		arch_switch_to(p);
 		uint64_t t0 = arch_cycles();
@@ -205,6 +210,7 @@ void sched(void)
 	proc_check_stack(p);
 	p->runtime_ns += clock_ns() - p->run_start;
 	intena = c->intena;
+	trace_event(TR_SWITCH_OUT, p->pid, p->state, 0);
 	swtch(&p->context, c->sched_context);
 	this_cpu()->intena = intena;	/* we may now be on another CPU */
 }

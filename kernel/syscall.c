@@ -16,6 +16,7 @@
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
+#include "kernel/trace.h"
 #include "lib/errno.h"
 #include "lib/syscalls.h"
 #include "lib/uapi.h"
@@ -59,6 +60,7 @@ void sandbox_violation(const char *call, int reason)
 	printk("pid %d (%s): sandbox violation: %s (%s): killed\n", p->pid, p->name, call,
 	       why[reason]);
 	p->exit.fault = reason;
+	trace_event(TR_SANDBOX, p->pid, (uint64_t)nr, (uint64_t)reason);
 	proc_exit(EXIT_SANDBOX, nr);
 }
 

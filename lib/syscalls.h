@@ -80,6 +80,9 @@
 #define SYS_kcheck	43	/* SB_SYSTEM	int kcheck(void): run the kernel's invariant check; objects checked */
 #define SYS_failinject	44	/* SB_SYSTEM	int64_t failinject(const struct failinject_set *fs): failures injected under the old setting */
 
-#define NSYSCALL	45	/* one more than the highest number */
+/* Event tracing (docs/tracing.md; ops and flags in lib/trace.h). */
+#define SYS_trace_ctl	45	/* SB_SYSTEM	int64_t trace_ctl(int op in [0, 3], uint64_t arg) */
+
+#define NSYSCALL	46	/* one more than the highest number */
 
 #endif

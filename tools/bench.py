@@ -21,9 +21,9 @@ COHERENCE=1 (`make bench COHERENCE=1`) runs every boot under the coherence
 model, so the guest's figures include its counts (and the times its
 slowdown); the slowdown figure itself always compares off with on.
 
-Usage: tools/bench.py [--quick] [--coherence]
+Usage: tools/bench.py [--quick] [--coherence] [--trace]
   --quick: fewer iterations, for trying it; --coherence: only the
-  coherence model's slowdown.
+  coherence model's slowdown; --trace: only what event tracing costs.
 Environment: BUILD (default build), KVM=1 for the timed runs under KVM.
 """
 import argparse
@@ -214,6 +214,58 @@ def coherence_slowdown(iso, quick):
                   "" if r is None or r <= 5 else
                   "every guest RAM access runs a plugin callback, a physical-address lookup "
                   "and a directory load; see docs/coherence-model.md", note=note)
+
+
+def notrace_iso():
+    """An ISO like shell_iso() whose kernel has the tracing hooks compiled
+    away (make TRACE_HOOKS=0), built in OUT/notrace with the same initrd."""
+    d = os.path.join(OUT, "notrace")
+    subprocess.run(["make", "--no-print-directory", "-s", f"BUILD={d}", "TRACE_HOOKS=0",
+                    f"{d}/kernel.elf", f"{d}/kernel.sym"], check=True, cwd=ROOT)
+    shutil.copy(os.path.join(BUILD, "initrd.tar"), d)
+    iso = os.path.join(OUT, "notrace.iso")
+    subprocess.run([os.path.join(TOOLS, "mkiso"), iso], check=True, env=dict(os.environ, BUILD=d))
+    return iso
+
+
+def trace_overhead(iso):
+    """What event tracing costs the null system call (docs/tracing.md), in
+    instructions under -icount: the kernel built without the hooks, the
+    same kernel with them but tracing off, and tracing on with and
+    without system calls traced (`trace [-s] -- bench syscall`).  One
+    batch of 1000 calls each (after two warm-up batches), so 6000
+    records fit in the buffer: a full buffer would make the calls look
+    cheaper.  Returns Figures."""
+    cmd = "bench syscall -n 1 --json"
+    base = boot("trace-compiled-out", notrace_iso(), 1, [cmd], icount=True, timeout=200)
+    run = boot("trace-on-off", iso, 1, [cmd, f"trace -- {cmd}", f"trace -s -- {cmd}"],
+               icount=True, timeout=200)
+    vals = [num(x, "per_call_median") for x in (run["records"] if run else [])
+            if x.get("test") == "null_syscall"]
+    b = num(find(base, "null_syscall"), "per_call_median")
+    off, on, on_sys = (vals + [None] * 3)[:3]
+
+    def diff(a, z):
+        return None if a is None or z is None else round(a - z, 3)
+
+    d_off, d_on, d_sys = diff(off, b), diff(on, off), diff(on_sys, off)
+    note = (f"null syscall: {fmt(b)} instructions without the hooks, {fmt(off)} with them "
+            f"and tracing off, {fmt(on)} tracing on (system calls not traced), {fmt(on_sys)} "
+            f"with `trace -s`")
+    return [
+        Figure("deterministic", "tracing compiled in but off: added to the null syscall",
+               d_off, "instructions", "≤ 2", None if d_off is None else d_off <= 2,
+               "" if d_off is None or d_off <= 2 else
+               "more than the one load and branch of the syscall hook: see kernel.asm, "
+               "syscall_dispatch", note=note),
+        Figure("deterministic", "tracing on (`trace -s`): added per system call", d_sys,
+               "instructions", "≤ 60", None if d_sys is None else d_sys <= 60,
+               "" if d_sys is None or d_sys <= 60 else
+               "one record per call: see trace_syscall_dispatch in kernel.asm",
+               note="one 32-byte record per call: entry time, cycles taken, result"),
+        Figure("deterministic", "tracing on, system calls not traced: added per call", d_on,
+               "instructions", None, None),
+    ]
 
 
 # ---------------------------------------------------------------- host
@@ -685,6 +737,8 @@ def main():
     ap.add_argument("--quick", action="store_true", help="fewer iterations")
     ap.add_argument("--coherence", action="store_true",
                     help="only the coherence model's slowdown (a few boots)")
+    ap.add_argument("--trace", action="store_true",
+                    help="only what event tracing costs a system call (two boots)")
     a = ap.parse_args()
     q = a.quick
     os.makedirs(OUT, exist_ok=True)
@@ -692,6 +746,10 @@ def main():
         f = coherence_slowdown(shell_iso(), q)
         log(f"{f.name}: {fmt(f.value, f.unit)} (target {f.target}, {f.status()}); {f.note}")
         return 0 if f.value is not None else 1
+    if a.trace:
+        for f in trace_overhead(shell_iso()):
+            log(f"{f.name}: {fmt(f.value, f.unit)} (target {f.target}, {f.status()}); {f.note}")
+        return 0
     for old in os.listdir(OUT):         # logs of an earlier run with other names
         if old.endswith((".log", ".svg")):
             os.remove(os.path.join(OUT, old))
@@ -785,6 +843,8 @@ def main():
 
     log("coherence model: the same workload without and with the plugin")
     system.append(coherence_slowdown(iso, q))
+    log("event tracing: the null syscall without the hooks, with them off, and on")
+    system += trace_overhead(iso)
 
     F = figures(det, det2, t1, t2, t4, host, system)
     cells, msec = matrix_section(t4)

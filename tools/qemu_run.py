@@ -3,6 +3,8 @@
 Used by `make run` (through tools/qemu-run), `make test` and `make bench`.
 COHERENCE=1 in the environment (or coherence=True) adds the coherence
 model: the ivshmem device and the plugin build/coherence.so.
+TRACE_CHANNEL=FILE (or trace_channel=FILE) opens the trace channel: the
+guest's trace dumps (docs/tracing.md) land in FILE, for tools/trace2json.
 
 Exit status of a run: the guest's power-off status.  The guest writes v to
 the isa-debug-exit port, QEMU exits with (v << 1) | 1, and we undo that.  An
@@ -107,8 +109,9 @@ def coherence_args(build, mem, stem=None):
 
 
 def qemu_args(iso, smp="4", mem="256M", kvm="auto", interactive=False, extra=(), build="build",
-              coherence=False, coh_stem=None):
-    """coherence: run under the coherence model (TCG only: plugins need it)."""
+              coherence=False, coh_stem=None, trace_channel=None):
+    """coherence: run under the coherence model (TCG only: plugins need it).
+    trace_channel: a file that receives the guest's trace dumps."""
     if coherence:
         kvm = "0"
     if kvm == "auto":
@@ -124,7 +127,18 @@ def qemu_args(iso, smp="4", mem="256M", kvm="auto", interactive=False, extra=(),
     return (["qemu-system-x86_64", "-cdrom", iso, "-boot", "d", "-smp", str(smp), "-m", mem]
             + accel + ["-display", "none", "-no-reboot"] + console
             + ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
-            + (coherence_args(build, mem, coh_stem) if coherence else []) + list(extra))
+            + (coherence_args(build, mem, coh_stem) if coherence else [])
+            + trace_args(trace_channel) + list(extra))
+
+
+def trace_args(channel):
+    """The trace channel: QEMU's debug console (port 0xe9) into a file,
+    emptied first (arch/x86_64/debugcon.c writes the dumps there)."""
+    if not channel:
+        return []
+    os.makedirs(os.path.dirname(channel) or ".", exist_ok=True)
+    open(channel, "wb").close()
+    return ["-debugcon", f"file:{channel}"]
 
 
 def ivshmem_args(region):
@@ -217,7 +231,8 @@ def main(argv):
         return KVM_UNUSABLE
     args = qemu_args(argv[1], env.get("SMP") or "4", env.get("MEM") or "256M",
                      env.get("KVM") or "auto", interactive, argv[2:], build,
-                     coherence=env.get("COHERENCE") == "1")
+                     coherence=env.get("COHERENCE") == "1",
+                     trace_channel=env.get("TRACE_CHANNEL") or None)
     if interactive:
         try:
             rc = subprocess.run(args, timeout=timeout).returncode

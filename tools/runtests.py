@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cohfake  # noqa: E402
 import gdbtest  # noqa: E402
 import qemu_run  # noqa: E402
+import tracecheck  # noqa: E402
 
 BUILD = os.environ.get("BUILD", "build")
 OUT = os.path.join(BUILD, "test")
@@ -422,6 +423,11 @@ def guest_runs():
                              "0 duplicates, 0 received after a failed send, 0 lost",
                              "stress: ok")),
     ]
+    # Event tracing (docs/tracing.md): the converter on a dump made on the
+    # host, and traced runs that must end as untraced ones do and convert
+    # into well-formed Chrome traces with an arrow per message
+    # (tools/tracecheck.py).
+    runs += tracecheck.runs(GuestRun, Result, OUT)
     runs += [
         GuestRun("shell-session", "", smp=2,
                  stdin=b"ps\nfault null\necho still alive\npoweroff\n",

@@ -25,6 +25,7 @@
 #include "kernel/vm.h"
 #include "kernel/smp.h"
 #include "kernel/symbols.h"
+#include "kernel/trace.h"
 #include "lib/fmt.h"
 #include "lib/uapi.h"
 
@@ -180,8 +181,10 @@ static void user_exception(struct trapframe *tf)
 	int flags;
 
 	if (tf->vector == T_PAGE_FAULT && vm_walk(myproc()->pagetable, addr, 0, &flags) == 0 &&
-	    (flags & VM_SHARED))
+	    (flags & VM_SHARED)) {
 		COUNT(shm_faults, 1);
+		trace_event(TR_SHM_FAULT, -1, addr, 0);
+	}
 	intr_enable();
 	if (tf->vector == T_PAGE_FAULT)
 		page_fault_words(tf, addr, what, sizeof(what));
@@ -226,10 +229,12 @@ static void dispatch(struct trapframe *tf)
 	case T_IPI_RESCHED:		/* woke us; need_resched was set by the sender */
 		lapic_eoi();
 		COUNT(ipis_received, 1);
+		trace_event(TR_IPI_RECV, -1, IPI_RESCHED, 0);
 		return;
 	case T_IPI_CALL:
 		lapic_eoi();
 		COUNT(ipis_received, 1);
+		trace_event(TR_IPI_RECV, -1, IPI_CALL, 0);
 		smp_call_handler();
 		return;
 	case T_LAPIC_ERROR:

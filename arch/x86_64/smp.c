@@ -18,6 +18,7 @@
 #include "kernel/cpu.h"
 #include "kernel/param.h"
 #include "kernel/printk.h"
+#include "kernel/trace.h"
 #include "kernel/vm.h"
 #include "lib/string.h"
 
@@ -101,6 +102,7 @@ void smp_boot_aps(void)
 void arch_send_ipi(int cpu, int kind)
 {
 	COUNT(ipis_sent, 1);
+	trace_event(TR_IPI_SEND, -1, (uint64_t)cpu, (uint64_t)kind);
 	lapic_send_ipi(cpus[cpu].apic_id, kind == IPI_RESCHED ? T_IPI_RESCHED : T_IPI_CALL);
 }
 

@@ -14,6 +14,10 @@
 #define T_SYSCALL	0x80	/* trapframe.vector marker for syscalls */
 #define CPU_KSTACK_TOP	8	/* offsetof(struct cpu, kstack_top) */
 #define CPU_USER_RSP	16	/* offsetof(struct cpu, user_rsp) */
+#define TRACE_SYSCALLS	2	/* lib/trace.h: system calls are traced (kernel/trace.c) */
+#ifndef TRACE_HOOKS		/* make TRACE_HOOKS=0: no tracing hook (kernel/trace.h) */
+#define TRACE_HOOKS	1
+#endif
 
 #include "arch/x86_64/asm-frame.h"
 #include "arch/x86_64/rflags.h"
@@ -80,8 +84,12 @@ syscall_entry:
 	xor	%ebp, %ebp
 	mov	%rsp, %rdi
 	sti
+#if TRACE_HOOKS
+	testb	$TRACE_SYSCALLS, trace_mask(%rip)	/* off: these two instructions */
+	jnz	3f
+#endif
 	call	syscall_dispatch
-	cli
+2:	cli
 	/* A return to a non-canonical rip faults in ring 0: sysretq on
 	 * Intel CPUs, on the user's stack; iretq on any.  No user page lies
 	 * at the top of user space, so only a broken trapframe could ask for
@@ -113,4 +121,6 @@ syscall_entry:
 	mov	%rsp, %rdi
 	call	user_bad_return		/* does not return */
 	ud2
+3:	call	trace_syscall_dispatch	/* records entry and exit around the dispatch */
+	jmp	2b
 	.cfi_endproc
