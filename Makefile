@@ -94,7 +94,7 @@ usb: deps
 	@$(if $(Q),echo "  ISO     $(BUILD)/baton-usb.iso (menu: $(MENU_TIMEOUT) s)")
 	$(Q)MENU_TIMEOUT=$(MENU_TIMEOUT) tools/mkiso $(BUILD)/baton-usb.iso
 
-.PHONY: all iso run run-inputs test test-build clean deps help format debug gdb bench c2c trace usb
+.PHONY: all iso run run-inputs test test-build clean deps help format debug gdb bench c2c trace usb fuzz stress
 all: iso
 
 help:
@@ -106,6 +106,8 @@ help:
 	@echo "make trace    RUN=\"prog args\" traced: $(BUILD)/trace/PROG.json (Perfetto) and .svg"
 	@echo "make fuzz-host  libFuzzer on each lib/ parser, FUZZ_RUNS=$(FUZZ_RUNS) inputs each (docs/reliability.md)"
 	@echo "make bench    figures beside docs/performance.md: $(BUILD)/bench/report.md"
+	@echo "make fuzz     system-call fuzzer, FUZZ_CALLS=$(FUZZ_CALLS) calls from FUZZ_SEED=$(FUZZ_SEED) (docs/reliability.md)"
+	@echo "make stress   10^4 processes and 10^5 messages with kills, SMP=4 (docs/reliability.md)"
 	@echo "make iso      build $(BUILD)/baton.iso (hybrid: boots through BIOS and UEFI)"
 	@echo "make usb      build $(BUILD)/baton-usb.iso for a USB stick, with a menu of lab runs"
 	@echo "make clean    remove $(BUILD)/"
@@ -288,6 +290,46 @@ gdb: deps
 bench: deps
 	@$(MAKE) --no-print-directory $(ISO_INPUTS) $(BUILD)/coherence.so
 	@BUILD=$(BUILD) python3 tools/bench.py
+
+# Reliability (docs/reliability.md).  `make fuzz` boots SMP=4 and runs
+# sysfuzz for FUZZ_CALLS calls from FUZZ_SEED (a finding prints the seed
+# and a shrunk call sequence; FUZZ_ARGS adds options, e.g. "-x msg_send"
+# to leave a call out); `make stress` runs the stress programs at
+# full size at SMP=4.  Consoles go to $(BUILD)/reliability/, and each run
+# adds its figures (calls, findings, memory) to figures.txt there.
+FUZZ_CALLS ?= 1000000
+FUZZ_SEED ?= 1
+FUZZ_ARGS ?=
+FUZZ_TIMEOUT ?= 5400
+REL := $(BUILD)/reliability
+
+fuzz: deps
+	@$(MAKE) --no-print-directory $(ISO_INPUTS)
+	@mkdir -p $(REL)
+	@tools/mkiso $(REL)/fuzz.iso "run=sysfuzz -n $(FUZZ_CALLS) -s $(FUZZ_SEED) $(FUZZ_ARGS)"
+	@log=$(REL)/fuzz-seed$(FUZZ_SEED).log; \
+	{ SMP=4 MEM=256M TIMEOUT=$(FUZZ_TIMEOUT) tools/qemu-run $(REL)/fuzz.iso; \
+	  echo $$? > $(REL)/fuzz.status; } | tee $$log; \
+	status=$$(cat $(REL)/fuzz.status); \
+	{ echo "$$(date -u '+%F %H:%M') make fuzz FUZZ_CALLS=$(FUZZ_CALLS) FUZZ_SEED=$(FUZZ_SEED) FUZZ_ARGS=\"$(FUZZ_ARGS)\": exit $$status"; \
+	  grep -a -E '^sysfuzz: [0-9]+ calls.?$$' $$log | tail -1; \
+	  grep -a -E '^sysfuzz: ([0-9]+ calls \(|[0-9]+ findings|[0-9]+ of [0-9]+ calls|memory:|kcheck:|FINDING)|PANIC: kcheck' $$log; } \
+	  | tee -a $(REL)/figures.txt; \
+	exit $$status
+
+stress: deps
+	@$(MAKE) --no-print-directory $(ISO_INPUTS)
+	@mkdir -p $(REL)
+	@fail=0; for mode in procs msgs; do \
+		tools/mkiso $(REL)/stress-$$mode.iso "run=stress $$mode" || exit 1; \
+		log=$(REL)/stress-$$mode.log; \
+		{ SMP=4 MEM=256M TIMEOUT=1800 tools/qemu-run $(REL)/stress-$$mode.iso; \
+		  echo $$? > $(REL)/stress.status; } | tee $$log; \
+		status=$$(cat $(REL)/stress.status); [ $$status = 0 ] || fail=1; \
+		{ echo "$$(date -u '+%F %H:%M') make stress ($$mode): exit $$status"; \
+		  grep -a -E '^stress [a-z]+: [0-9]+ |^stress [a-z]+: kcheck|^stress msgs: [0-9]+ dup|PANIC' $$log; } \
+		  | tee -a $(REL)/figures.txt; \
+	done; exit $$fail
 
 # Tracing (docs/tracing.md): `make trace RUN="prog args"` boots Baton
 # running `trace -- prog args` with the trace channel open, then

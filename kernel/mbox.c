@@ -780,28 +780,62 @@ void mbox_exit(struct proc *p)
 		kobj_put(&events->obj);
 }
 
+/* Whether p is the live process pid that may still get mailboxes.
+ * p->lock held. */
+static bool inbox_owner(const struct proc *p, int pid)
+{
+	return p->pid == pid && p->state != P_UNUSED && p->state != P_ZOMBIE &&
+	       p->state != P_EMBRYO && p->pagetable && !p->ipc_closed;
+}
+
+/* p's default mailbox with a new reference in *m (NULL if it has none
+ * yet), installing *fresh first if it has none and *fresh is set (*fresh
+ * becomes NULL).  false: p is no longer the live process pid. */
+static bool inbox_take(struct proc *p, int pid, struct mbox **fresh, struct mbox **m)
+{
+	bool live;
+
+	*m = 0;
+	acquire(&p->lock);
+	live = inbox_owner(p, pid);
+	if (live && !p->inbox && *fresh) {
+		p->inbox = *fresh;
+		*fresh = 0;
+	}
+	if (live && (*m = p->inbox))
+		kobj_get(&(*m)->obj);
+	release(&p->lock);
+	return live;
+}
+
 /* The default mailbox of process pid, created on first use, with a new
  * reference.  NULL and -ESRCH if there is no such live process (or it is
- * exiting), -ENOMEM. */
+ * exiting), or -ENOMEM.  The mailbox is made with no process lock held:
+ * mbox_new() takes the mailbox list's lock, which the invariant checker
+ * holds while it takes m->lock, which comes before p->lock. */
 static struct mbox *inbox_of(int pid, int *err)
 {
 	for (struct proc *p = procs; p < procs + NPROC; p++) {
-		struct mbox *m;
+		struct mbox *m, *fresh = 0;
+		bool live;
 
-		acquire(&p->lock);
-		if (p->pid != pid || p->state == P_UNUSED || p->state == P_ZOMBIE ||
-		    p->state == P_EMBRYO || !p->pagetable || p->ipc_closed) {
-			release(&p->lock);
+		if (__atomic_load_n(&p->pid, __ATOMIC_RELAXED) != pid)
 			continue;
-		}
-		if (!p->inbox && (p->inbox = mbox_new(INBOX_CAPACITY, true)))
-			p->inbox->receivers = 1;	/* its owner, until it exits */
-		m = p->inbox;
+		if (!inbox_take(p, pid, &fresh, &m))
+			break;
 		if (m)
-			kobj_get(&m->obj);
-		release(&p->lock);
-		*err = m ? 0 : -ENOMEM;
-		return m;
+			return m;
+		if (!(fresh = mbox_new(INBOX_CAPACITY, true))) {
+			*err = -ENOMEM;
+			return 0;
+		}
+		fresh->receivers = 1;		/* its owner, until it exits */
+		live = inbox_take(p, pid, &fresh, &m);
+		if (fresh)
+			kobj_put(&fresh->obj);	/* another sender's came first, or p ended */
+		if (live)
+			return m;
+		break;
 	}
 	*err = -ESRCH;
 	return 0;
@@ -1075,20 +1109,21 @@ int64_t sys_msg_recv(const struct sys_msg_recv_args *a)
 int64_t sys_proc_events(void)
 {
 	struct proc *me = myproc();
-	struct mbox *m;
+	struct mbox *m, *fresh = 0;
 	int h;
 
 	if (!handle_room(me))
 		return -EQUOTA;
-	acquire(&me->lock);
-	if (!me->events)
-		me->events = mbox_new(MBOX_MAX_CAPACITY, true);
-	m = me->events;
-	if (m)
-		kobj_get(&m->obj);
-	release(&me->lock);
-	if (!m)
+	/* Only we set our events mailbox, so it is made before me->lock is
+	 * taken (mbox_new() must not run under a process lock: inbox_of). */
+	if (!me->events && !(fresh = mbox_new(MBOX_MAX_CAPACITY, true)))
 		return -ENOMEM;
+	acquire(&me->lock);
+	if (fresh)
+		me->events = fresh;
+	m = me->events;
+	kobj_get(&m->obj);
+	release(&me->lock);
 	if ((h = handle_install(me, &m->obj, RIGHT_RECV)) < 0)
 		kobj_put(&m->obj);
 	return h;

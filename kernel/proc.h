@@ -15,7 +15,9 @@
  *   wait_lock (proc.c)  before  a mailbox's m->lock  before  p->lock
  *   before  a CPU's runqueue lock
  * (xv6-riscv's order, plus mailboxes, whose wakeup() takes p->locks, and
- * the run queues).
+ * the run queues).  The invariant checker (invariant.c) alone takes every
+ * p->lock at once, in table order, then every runqueue lock, in CPU order,
+ * after its own kcheck_lock; nothing else holds two of either.
  */
 #ifndef KERNEL_PROC_H
 #define KERNEL_PROC_H

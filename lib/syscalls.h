@@ -76,7 +76,8 @@
 /* Sandbox (docs/browser-demo.md). */
 #define SYS_sandbox	42	/* SB_BASIC	int64_t sandbox(uint64_t allow & SB_ALL): narrow to allow & current */
 
-/* Tests only (docs/reliability.md).  43 is kept for SYS_kcheck. */
+/* Tests only (docs/reliability.md). */
+#define SYS_kcheck	43	/* SB_SYSTEM	int kcheck(void): run the kernel's invariant check; objects checked */
 #define SYS_failinject	44	/* SB_SYSTEM	int64_t failinject(const struct failinject_set *fs): failures injected under the old setting */
 
 /* Event tracing (docs/tracing.md; ops and flags in lib/trace.h). */

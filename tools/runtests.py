@@ -649,6 +649,26 @@ def guest_runs():
                  expect="panic", tests=True, must_print=("sleeps holding spinlock 'test held lock'",)),
     ]
     runs += browser_runs()
+    # Reliability (docs/reliability.md): short runs of the system-call
+    # fuzzer and the stress programs; `make fuzz` and `make stress` run
+    # them at full size.  Each ends with kcheck and memory at baseline;
+    # the SMP=4 fuzz run has the lock checker on.
+    runs += [
+        GuestRun("sysfuzz-smp1", 'run="sysfuzz -n 20000 -s 11"', smp=1, mem="256M",
+                 timeout=180, must_print=("sysfuzz: 0 findings", "back to baseline",
+                                          "sysfuzz: ok")),
+        GuestRun("sysfuzz-smp4", 'run="sysfuzz -n 20000 -s 12" lockcheck', smp=4, mem="256M",
+                 timeout=180, must_print=("sysfuzz: 0 findings", "back to baseline",
+                                          "sysfuzz: ok")),
+        # The fuzzer's own test: a planted finding must be reported and shrunk.
+        GuestRun("sysfuzz-selftest", 'run="sysfuzz -T -n 3000 -s 5"', smp=2, mem="256M",
+                 timeout=180, must_print=("self-test: the planted finding was reported and "
+                                          "shrunk",)),
+        GuestRun("stress-smp4", 'run="stress all -n 500"', smp=4, mem="256M", timeout=180,
+                 must_print=("stress procs: 500 processes created and reaped",
+                             "0 duplicates, 0 received after a failed send, 0 lost",
+                             "stress: ok")),
+    ]
     # Event tracing (docs/tracing.md): the converter on a dump made on the
     # host, and traced runs that must end as untraced ones do and convert
     # into well-formed Chrome traces with an arrow per message

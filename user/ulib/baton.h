@@ -58,6 +58,7 @@ long sys_poweroff(long status);
 long sys_ncpu(void);
 long sys_memstat(struct memstat *st);
 long sys_sandbox(unsigned long allow);
+long sys_kcheck(void);
 long sys_failinject(const struct failinject_set *fs);
 
 /* Any call number with six arguments (user/ulib/syscall6.S), for tests. */
@@ -144,6 +145,9 @@ int memstat(struct memstat *st);
 int64_t failinject(const struct failinject_set *fs);
 /* Turns the machine off; QEMU exits with status.  Returns only on failure. */
 int poweroff(int status);
+/* Tests: runs the kernel's invariant check (kernel/invariant.c), which
+ * panics naming a broken invariant; returns the kernel objects checked. */
+int kcheck(void);
 
 /* ---- Memory ---- */
 

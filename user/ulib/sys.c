@@ -82,6 +82,11 @@ int64_t getaffinity(int pid)
 	return sys_getaffinity(pid);
 }
 
+int kcheck(void)
+{
+	return (int)sys_kcheck();
+}
+
 uint64_t sandbox(uint64_t allow)
 {
 	return (uint64_t)sys_sandbox(allow);
