@@ -68,18 +68,3 @@ def problems():
                 bad.append(f"{os.path.basename(c_file)} does not compile: "
                            f"{p.stderr.strip().splitlines()[:3]}")
     return bad
-
-
-class NewCallCheck:
-    """A host-side check that sits among the guest runs (no QEMU)."""
-
-    def __init__(self, result):
-        self.name, self.result = "syscall-list-is-enough", result
-        self.cmdline, self.smp = "(host: tools/gensyscalls with a made-up call)", 0
-
-    def run(self):
-        try:
-            bad = problems()
-        except Exception as e:      # a crash is a failure, not a runner crash
-            bad = [f"check crashed: {e!r}"]
-        return [self.result(self.name, not bad, "; ".join(bad))]

@@ -110,18 +110,19 @@ def convert_problems():
     return bad
 
 
-class ConvertCheck:
-    """A host-side check that sits among the guest runs (no QEMU)."""
+class HostCheck:
+    """A host-side check that sits among the guest runs (no QEMU): its
+    result is ok when problems() finds none."""
 
-    def __init__(self, result):
-        self.name, self.result = "trace-convert", result
-        self.cmdline, self.smp = "(host: tools/trace2json.py on a made-up dump)", 0
+    def __init__(self, result, name, what, problems):
+        self.name, self.result, self.problems = name, result, problems
+        self.cmdline, self.smp = f"(host: {what})", 0
 
     def run(self):
         try:
-            bad = convert_problems()
+            bad = self.problems()
         except Exception as e:      # a crash is a failure, not a runner crash
-            bad = [f"converter crashed: {e!r}"]
+            bad = [f"check crashed: {e!r}"]
         return [self.result(self.name, not bad, "; ".join(bad))]
 
 
@@ -181,7 +182,8 @@ def runs(guest_run, result, out):
             return rs
 
     return [
-        ConvertCheck(result),
+        HostCheck(result, "trace-convert", "tools/trace2json.py on a made-up dump",
+                  convert_problems),
         # The untraced twins are the pingpong and parwork runs: the same
         # verdicts must come out.
         TraceRun("trace-pingpong", 'run="trace -- pingpong 0 1 -n 200"', smp=2, timeout=60,

@@ -729,6 +729,19 @@ static bool no_model(void)
 	return true;
 }
 
+/* Runs argv with its output captured, when the model is on and there
+ * are two CPUs (else the test is skipped, saying why): the output or NULL. */
+static char *run_on_two_cpus(char **argv)
+{
+	if (no_model())
+		return 0;
+	if (ncpu() < 2) {
+		skip_reason = "needs two CPUs";
+		return 0;
+	}
+	return run_captured(argv);
+}
+
 /* The spinning ping-pong: for every pair of CPUs, exactly 2 lines move
  * per round trip, both from a modified copy (HITM), plus what one
  * snapshot moves (bounded). */
@@ -739,13 +752,7 @@ static void test_coh_pingpong(void)
 	int pairs = 0;
 	char *out;
 
-	if (no_model())
-		return;
-	if (ncpu() < 2) {
-		skip_reason = "needs two CPUs";
-		return;
-	}
-	if (!(out = run_captured(argv)))
+	if (!(out = run_on_two_cpus(argv)))
 		return;
 	for (const char *l = out; *l;) {
 		const char *e = strchr(l, '\n');
@@ -778,13 +785,7 @@ static void test_coh_padded(void)
 	int seen = 0;
 	char *out;
 
-	if (no_model())
-		return;
-	if (ncpu() < 2) {
-		skip_reason = "needs two CPUs";
-		return;
-	}
-	if (!(out = run_captured(argv)))
+	if (!(out = run_on_two_cpus(argv)))
 		return;
 	for (const char *l = out; *l;) {
 		const char *e = strchr(l, '\n');
