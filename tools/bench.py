@@ -23,7 +23,8 @@ slowdown); the slowdown figure itself always compares off with on.
 
 Usage: tools/bench.py [--quick] [--coherence] [--trace]
   --quick: fewer iterations, for trying it; --coherence: only the
-  coherence model's slowdown; --trace: only what event tracing costs.
+  coherence model's slowdown and cachebench's counts; --trace: only what
+  event tracing costs.
 Environment: BUILD (default build), KVM=1 for the timed runs under KVM.
 """
 import argparse
@@ -214,6 +215,42 @@ def coherence_slowdown(iso, quick):
                   "" if r is None or r <= 5 else
                   "every guest RAM access runs a plugin callback, a physical-address lookup "
                   "and a directory load; see docs/coherence-model.md", note=note)
+
+
+def coherence_counts(iso, quick):
+    """The cache lab's lessons as counts from the coherence model
+    (docs/cache-lab.md): `cachebench all` at SMP=4 under the model.
+    Returns Figures of the "counts" group."""
+    n = 100 if quick else 200
+    run = boot("coh-cachebench", iso, 4, [f"cachebench all -n {n} --json"], coherence=True,
+               timeout=600)
+    recs = run["records"]
+    hitm = [num(r, "coh_hitm_per_rt") for r in recs if r.get("test") == "matrix"]
+    hitm = [h for h in hitm if h is not None]
+    worst = max((abs(h - 2) for h in hitm), default=None)
+    same = num(find(run, "false_sharing", layout="same_line"), "coh_lines_per_run")
+    padded = num(find(run, "false_sharing", layout="padded"), "coh_lines_per_run")
+    per = {m: num(find(run, "shm_vs_msg", mode=m), "coh_lines_per_handoff")
+           for m in ("shm", "mbox", "poll")}
+    return [
+        Figure("counts", f"spin ping-pong on a shared page: modified-line transfers per round "
+               f"trip, worst of the {len(hitm)} CPU pairs, distance from 2", worst, "", "0 (±0.05)",
+               None if worst is None else worst <= 0.05,
+               "" if worst is None or worst <= 0.05 else
+               "a pair's window caught other traffic; see the per-pair records in results.json",
+               note=f"{len(hitm)} pairs, {n} round trips each, per-pair values "
+                    f"{', '.join(fmt(h) for h in hitm)}"),
+        Figure("counts", "false sharing: lines moved by two counters with a line each "
+               f"({2 * n * 1000:,} increments)", padded, "lines", "0 (±2)",
+               None if padded is None else padded <= 2, "",
+               note=f"the same two counters in one line: {fmt(same)} lines, as many as the "
+                    f"host let the two loops interleave"),
+        Figure("counts", "lines moved per hand-off: shared page / blocking mailbox / polling "
+               "mailbox", per["mbox"], "lines", None, None, "",
+               note=f"shared page {fmt(per['shm'])}, blocking mailbox {fmt(per['mbox'])}, "
+                    f"polling mailbox {fmt(per['poll'])}: the mailbox's lock, queue and "
+                    f"wake-up lines move too"),
+    ]
 
 
 def notrace_iso():
@@ -598,6 +635,8 @@ def write_report(path, F, runs, host, extra):
     L.append("")
     for group, title in (("deterministic", "Deterministic (one vCPU, `-icount shift=0`: "
                           "guest TSC = instructions)"),
+                         ("counts", "Counts (the coherence model: exact, whatever the host "
+                          "load)"),
                          ("timed", "Timed, as ratios in one run (multi-threaded TCG)"),
                          ("system", "Whole system")):
         L += [f"## {title}", "", "| figure | measured | target | status |", "|---|---|---|---|"]
@@ -743,9 +782,10 @@ def main():
     q = a.quick
     os.makedirs(OUT, exist_ok=True)
     if a.coherence:
-        f = coherence_slowdown(shell_iso(), q)
-        log(f"{f.name}: {fmt(f.value, f.unit)} (target {f.target}, {f.status()}); {f.note}")
-        return 0 if f.value is not None else 1
+        fs = [coherence_slowdown(shell_iso(), q)] + coherence_counts(shell_iso(), q)
+        for f in fs:
+            log(f"{f.name}: {fmt(f.value, f.unit)} (target {f.target}, {f.status()}); {f.note}")
+        return 0 if all(f.value is not None for f in fs) else 1
     if a.trace:
         for f in trace_overhead(shell_iso()):
             log(f"{f.name}: {fmt(f.value, f.unit)} (target {f.target}, {f.status()}); {f.note}")
@@ -843,6 +883,8 @@ def main():
 
     log("coherence model: the same workload without and with the plugin")
     system.append(coherence_slowdown(iso, q))
+    log("coherence model: cachebench's lessons as counts")
+    system += coherence_counts(iso, q)
     log("event tracing: the null syscall without the hooks, with them off, and on")
     system += trace_overhead(iso)
 
