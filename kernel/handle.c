@@ -92,22 +92,6 @@ bool handle_room(struct proc *p)
 	return htable_used(p->handles, QUOTA_HANDLES) < (int)p->max_handles;
 }
 
-int handle_count_rights(struct kobj *o, uint32_t right)
-{
-	struct proc *me = myproc();
-	int n = 0;
-
-	for (struct proc *p = procs; p < procs + NPROC; p++) {
-		int state = __atomic_load_n(&p->state, __ATOMIC_ACQUIRE);
-
-		if (p != me && (state == P_RUNNING || state == P_UNUSED || state == P_EMBRYO))
-			continue;
-		for (int i = 0; i < QUOTA_HANDLES; i++)
-			n += p->handles[i].obj == o && (p->handles[i].rights & right);
-	}
-	return n;
-}
-
 int handle_install(struct proc *p, struct kobj *o, uint32_t rights)
 {
 	int h = htable_alloc(p->handles, QUOTA_HANDLES, p->max_handles, o, rights);

@@ -76,10 +76,7 @@ void handle_close_all(struct proc *p);
 /* Copies every handle of src into dst (fork, spawn): new references. */
 void handle_copy_all(struct proc *dst, struct proc *src);
 bool handle_room(struct proc *p);
-/* How many handles to o hold `right`, in the tables of processes that are
- * not running now (a running one may be changing its own): a lower bound
- * for the invariant checker. */
-int handle_count_rights(struct kobj *o, uint32_t right);
+
 
 /* The per-type reaction to a handle with `rights` appearing (+1) or going
  * away (-1): mailboxes count senders and receivers. */

@@ -45,6 +45,7 @@ struct tally {
 	const void *key;	/* struct kobj * or struct ipc_account *; NULL: free */
 	uint32_t refs;		/* objects: references found */
 	uint32_t recv;		/* mailboxes: receive rights found (+1 per default box) */
+	uint32_t send;		/* mailboxes: send rights found in handle tables */
 	uint32_t pages;		/* accounts: shm pages of the objects found */
 	uint32_t kind;		/* T_OBJ or T_ACCT */
 };
@@ -136,6 +137,8 @@ static void count_ref(const struct proc *p, struct kobj *o, uint32_t rights)
 	t->refs++;
 	if (rights & RIGHT_RECV)
 		t->recv++;
+	if (rights & RIGHT_SEND)
+		t->send++;
 	if (t->refs == 1 && o->type == HANDLE_TYPE_SHM) {
 		struct shm *s = (struct shm *)o;
 
@@ -332,9 +335,14 @@ static int check_tallies(void)
 			const struct mbox *m = t->key;
 			int receivers = __atomic_load_n(&m->receivers, __ATOMIC_RELAXED);
 
+			int senders = __atomic_load_n(&m->senders, __ATOMIC_RELAXED);
+
 			if (receivers < (int)t->recv)
 				fail("mailbox %p counts %d receivers, %u receive rights "
 				      "found", t->key, receivers, t->recv);
+			if (!m->open_senders && senders < (int)t->send)
+				fail("mailbox %p counts %d senders, %u send rights found",
+				     t->key, senders, t->send);
 		}
 	}
 	if (objects > __atomic_load_n(&kobj_count, __ATOMIC_RELAXED))
